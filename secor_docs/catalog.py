@@ -1,0 +1,110 @@
+"""The catalog stage: which documents the binder holds, in what order, under which audit element."""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from ruamel.yaml import YAML
+
+from .errors import CatalogError
+from .resources import data_dir
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["policy", "procedure", "practice", "assessment", "plan", "form", "record", "index"]
+FOR_EACH = ("positions", "sites", "equipment", "hazards", "critical_tasks")
+
+
+class Element(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: str
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    id: str
+    title: str
+    element: str
+    kind: Kind
+    template: str
+    when: str | None = None
+    for_each: Literal["positions", "sites", "equipment", "hazards", "critical_tasks"] | None = None
+    addresses: list[str] = []
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    elements: list[Element]
+    documents: list[Entry]
+
+    def element(self, element_id: str) -> Element:
+        return next(e for e in self.elements if e.id == element_id)
+
+
+@dataclass(frozen=True)
+class PlannedDocument:
+    key: str
+    id: str
+    title: str
+    element_id: str
+    element_name: str
+    kind: str
+    template: str
+    item: Any            # the position/site/equipment/hazard/task view for for_each documents, else None
+    item_label: str      # what the document applies to
+    addresses: tuple[str, ...]
+
+    @property
+    def filename(self) -> str:
+        safe = "".join(c if c.isalnum() or c in " -_.,()&'" else "-" for c in f"{self.id} {self.title}")
+        return " ".join(safe.split())[:150]
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    path = data_dir() / "catalog.yaml"
+    try:
+        catalog = Catalog.model_validate(YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")))
+    except (ValidationError, OSError) as e:
+        raise CatalogError(f"{path}: {e}") from e
+    elements = {e.id for e in catalog.elements}
+    keys = set()
+    for entry in catalog.documents:
+        if entry.element not in elements:
+            raise CatalogError(f"{path}: document {entry.key} names unknown element {entry.element}")
+        if entry.key in keys:
+            raise CatalogError(f"{path}: document key {entry.key} is listed twice")
+        keys.add(entry.key)
+    return catalog
+
+
+def plan_catalog(catalog: Catalog, facts_ns: dict, items: dict[str, list], evaluate) -> list[PlannedDocument]:
+    """Expand the catalog for one company: conditions decided, for_each entries multiplied, ids numbered.
+
+    `items` maps a for_each name to the views to iterate; `evaluate(expression)` decides a `when` condition.
+    """
+    planned: list[PlannedDocument] = []
+    position = {e.id: i for i, e in enumerate(catalog.elements)}
+    ordered = sorted(catalog.documents, key=lambda e: position[e.element])  # stable: catalog order within an element
+    for entry in ordered:
+        if entry.when and not evaluate(entry.when):
+            continue
+        element = catalog.element(entry.element)
+        if entry.for_each is None:
+            planned.append(PlannedDocument(entry.key, entry.id, entry.title, element.id, element.name, entry.kind,
+                                           entry.template, None, "", tuple(entry.addresses)))
+            continue
+        for n, item in enumerate(items[entry.for_each], start=1):
+            planned.append(PlannedDocument(
+                entry.key, entry.id.format(n=n, item=item), entry.title.format(n=n, item=item), element.id,
+                element.name, entry.kind, entry.template, item, getattr(item, "label", ""), tuple(entry.addresses)))
+    ids = [d.id for d in planned]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise CatalogError(f"catalog gives several documents the same id: {', '.join(sorted(dupes))}")
+    return planned

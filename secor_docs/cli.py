@@ -1,0 +1,128 @@
+"""Command line: parse, call the library, report. No domain logic here."""
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import SecorError
+
+log = logging.getLogger("secor_docs")
+
+
+def _as_of(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD; got {value!r}") from None
+
+
+def reported(fn):
+    """Turn every SecorError into its one-line messages and exit status; anything else is a bug."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except SecorError as e:
+            for line in e.lines():
+                click.echo(f"error: {line}" if not line.startswith(("/", ".")) and ":" not in line.split(" ")[0] else line, err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the previous build is unchanged", err=True)
+            sys.exit(130)
+        except Exception as e:  # a bug in secor-docs, not the user's mistake
+            if debug:
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback, and please report it)", err=True)
+            sys.exit(70)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="secor-docs")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug logs).")
+def main(debug: bool, verbose: int) -> None:
+    """Generate an Alberta SECOR health and safety program binder from a company profile."""
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True, help="Output folder.")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD) for reproducible builds.")
+@click.option("--no-pdf", is_flag=True, help="Write Word files only; skip LibreOffice.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=1, show_default=True, help="Parallel converters / profiles.")
+@click.option("--force", is_flag=True, help="Rebuild over hand-edited output after backing it up.")
+@click.option("--allow-ineligible", is_flag=True, help="Build even when the employer has more than 10 people.")
+@click.option("--templates", "templates", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of template overrides (searched before the built-in set).")
+@reported
+def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates) -> None:
+    """Build one binder per profile (a folder means every *.yaml in it) into OUT/<slug>/."""
+    from .pipeline import BuildOptions, run_build
+
+    results = run_build(BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs,
+                                     force=force, allow_ineligible=allow_ineligible, templates=tuple(templates)))
+    worst = 0
+    for r in results:
+        if r.ok:
+            click.echo(f"built {r.company}: {r.documents} documents -> {out / r.slug} ({r.seconds:.1f} s)")
+            for w in r.warnings:
+                click.echo(f"warning: {r.profile}: {w}", err=True)
+        else:
+            for line in r.error.lines():
+                click.echo(line, err=True)
+            worst = max(worst, r.error.exit_code) if worst != 1 else 1
+            if r.error.exit_code == 1:
+                worst = 1
+    sys.exit(worst)
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD).")
+@reported
+def validate(profiles, as_of) -> None:
+    """Check profiles without building; print file:line:col: message per problem."""
+    from .pipeline import expand_profiles, plan_build
+
+    failed = False
+    for path in expand_profiles(tuple(profiles)):
+        try:
+            plan = plan_build(path, as_of, allow_ineligible=True)
+        except SecorError as e:
+            failed = True
+            for line in e.lines():
+                click.echo(line, err=True)
+            continue
+        for w in plan.facts.warnings:
+            click.echo(f"warning: {path}: {w}", err=True)
+        if not plan.facts.eligible:
+            from .facts import ineligibility_message
+            failed = True
+            click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
+            continue
+        click.echo(f"{path}: valid ({len(plan.documents)} documents planned)")
+    sys.exit(1 if failed else 0)
+
+
+@main.command(name="list")
+@click.argument("what", type=click.Choice(["industries", "hazards", "equipment", "partners", "documents", "emergencies", "training"]))
+@reported
+def list_keys(what) -> None:
+    """List the built-in keys."""
+    from .listing import rows
+
+    for key, text in rows(what):
+        click.echo(f"{key:<28} {text}")

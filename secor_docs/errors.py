@@ -1,0 +1,95 @@
+"""Every error secor-docs raises on purpose; the CLI catches SecorError once and exits with its code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's file: `file:line:col: path: message`."""
+
+    file: str
+    line: int | None
+    col: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.col or 1}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SecorError(Exception):
+    """Base class: a failure the user can act on. `exit_code` is the process status."""
+
+    exit_code = 2
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class ProfileError(SecorError):
+    """The profile is not valid; carries every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class IneligibleError(SecorError):
+    """The employer is above the SECOR size limit."""
+
+    exit_code = 1
+
+
+class InputError(SecorError):
+    """Bad command-line input (missing file, output folder unusable)."""
+
+    exit_code = 1
+
+
+class DataError(SecorError):
+    """The built-in or consultant domain data is inconsistent (a bug in data, not in the profile)."""
+
+    exit_code = 3
+
+
+class CatalogError(DataError):
+    """The document catalog names something that does not exist."""
+
+
+class TemplateError(SecorError):
+    """A Word template could not be rendered."""
+
+    exit_code = 3
+
+
+class ConversionError(SecorError):
+    """LibreOffice failed to turn a document into PDF."""
+
+    exit_code = 4
+
+
+class BinderError(SecorError):
+    """The binder could not be assembled."""
+
+    exit_code = 5
+
+
+class EditedOutputError(SecorError):
+    """Files in the output folder were changed by hand since the last build."""
+
+    exit_code = 6
+
+
+class BusyError(SecorError):
+    """Another build holds the lock on this output folder."""
+
+    exit_code = 7

@@ -1,0 +1,219 @@
+"""Built-in domain knowledge (hazards, equipment, industries, law, first aid, frameworks), loaded and checked once."""
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+
+from .errors import DataError
+from .resources import data_dir
+
+
+class Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Controls(Data):
+    elimination: list[str] = []
+    engineering: list[str] = []
+    administrative: list[str] = []
+    ppe: list[str] = []
+
+
+class Rating(Data):
+    severity: int = Field(ge=1, le=4)
+    probability: int = Field(ge=1, le=4)
+
+
+class Hazard(Data):
+    name: str
+    description: str
+    causes: list[str]
+    severity: int = Field(ge=1, le=4)
+    probability: int = Field(ge=1, le=4)
+    controls: Controls
+    residual: Rating
+    check: str
+    code_refs: list[str]
+    training: list[str]
+    emergencies: list[str]
+    whmis: bool = False
+    safe_work_practice: list[str]
+
+
+class EquipmentKind(Data):
+    name: str
+    description: str
+    default_maintenance: str
+    pre_use: list[str]
+    maintenance: list[str]
+    hazards: list[str] = []
+    training: list[str] = []
+    code_refs: list[str] = []
+    records: str
+
+
+class Emergency(Data):
+    name: str
+    description: str
+    applies_to_site_kinds: list[str] = []
+    procedure: list[str]
+    equipment: list[str] = []
+    training: list[str] = []
+    drill: str
+
+
+class Course(Data):
+    name: str
+    description: str
+    aliases: list[str] = []
+    renew_years: int | None = None
+    note: str | None = None
+    legal: bool = False
+
+
+class IndustryTask(Data):
+    name: str
+    hazards: list[str]
+    critical: bool = False
+    working_alone: bool = False
+    steps: list[str] = []
+
+
+class IndustryPosition(Data):
+    id: str
+    title: str
+    tasks: list[IndustryTask]
+
+
+class IndustryEquipment(Data):
+    name: str
+    kind: str
+
+
+class Industry(Data):
+    name: str
+    description: str
+    suggested_partner: str
+    partner_note: str = ""
+    site_defaults: dict[str, str]
+    positions: list[IndustryPosition]
+    equipment: list[IndustryEquipment] = []
+    emergencies: list[str] = []
+
+
+class Reference(Data):
+    instrument: Literal["act", "code", "schedule", "regulation", "other"]
+    cite: str
+    title: str
+    duty: str
+    status: Literal["verified", "believed"] = "verified"
+    items: list[str] = []
+    url: str | None = None
+
+
+class Contact(Data):
+    name: str
+    phone: str
+    note: str = ""
+
+
+class Legislation(Data):
+    current_as_of: date
+    checked_on: date
+    sources: list[str]
+    verify_note: str
+    references: dict[str, Reference]
+    contacts: dict[str, Contact]
+
+
+class Library(Data):
+    hazards: dict[str, Hazard]
+    equipment: dict[str, EquipmentKind]
+    emergencies: dict[str, Emergency]
+    training: dict[str, Course]
+    industries: dict[str, Industry]
+    legislation: Legislation
+    first_aid: dict
+    frameworks: dict[str, dict]
+    records: dict[str, dict]
+    site_checklists: dict
+
+
+def _read(path: Path) -> dict:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.load(f) or {}
+    except Exception as e:  # a broken data file is a packaging bug; name the file
+        raise DataError(f"{path}: cannot load built-in data: {e}") from e
+
+
+def _merge_dir(folder: Path, top: str) -> dict:
+    merged: dict = {}
+    for path in sorted(folder.glob("*.yaml")):
+        part = _read(path).get(top, {})
+        clash = set(part) & set(merged)
+        if clash:
+            raise DataError(f"{path}: {top} defined twice: {', '.join(sorted(clash))}")
+        merged.update(part)
+    return merged
+
+
+@functools.cache
+def load_library() -> Library:
+    """Load every built-in data file and check that their cross references resolve."""
+    root = data_dir()
+    raw = {
+        "hazards": _merge_dir(root / "hazards", "hazards"),
+        "equipment": _read(root / "equipment.yaml").get("equipment", {}),
+        "emergencies": _read(root / "emergencies.yaml").get("emergencies", {}),
+        "training": _read(root / "training.yaml").get("training", {}),
+        "industries": _read(root / "industries.yaml").get("industries", {}),
+        "legislation": _read(root / "legislation.yaml"),
+        "first_aid": _read(root / "first_aid.yaml"),
+        "frameworks": {p.stem: _read(p) for p in sorted((root / "frameworks").glob("*.yaml"))},
+        "records": _read(root / "records.yaml").get("records", {}),
+        "site_checklists": _read(root / "site_checklists.yaml") if (root / "site_checklists.yaml").exists() else {},
+    }
+    try:
+        lib = Library.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DataError(f"built-in data {where}: {first['msg']} ({e.error_count()} problems)") from e
+    _check_references(lib)
+    return lib
+
+
+def _check_references(lib: Library) -> None:
+    refs = lib.legislation.references
+    problems = []
+
+    def need(kind: str, keys, known, owner: str) -> None:
+        for key in keys:
+            if key not in known:
+                problems.append(f"{owner}: unknown {kind} '{key}'")
+
+    for key, h in lib.hazards.items():
+        need("legislation reference", h.code_refs, refs, f"hazard {key}")
+        need("training", h.training, lib.training, f"hazard {key}")
+        need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
+    for key, e in lib.equipment.items():
+        need("legislation reference", e.code_refs, refs, f"equipment {key}")
+        need("training", e.training, lib.training, f"equipment {key}")
+        need("hazard", e.hazards, lib.hazards, f"equipment {key}")
+    for key, em in lib.emergencies.items():
+        need("training", em.training, lib.training, f"emergency {key}")
+    for key, ind in lib.industries.items():
+        for pos in ind.positions:
+            for task in pos.tasks:
+                need("hazard", task.hazards, lib.hazards, f"industry {key} position {pos.id}")
+        need("equipment", [e.kind for e in ind.equipment], lib.equipment, f"industry {key}")
+        need("emergency", ind.emergencies, lib.emergencies, f"industry {key}")
+    if problems:
+        raise DataError("built-in data is inconsistent: " + "; ".join(problems[:10]))

@@ -1,0 +1,120 @@
+"""The render stage: one shared sandboxed Jinja environment, the template search path, DOCX rendering."""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from .determinism import normalise_docx
+from .errors import TemplateError
+from .resources import templates_dir
+
+log = logging.getLogger(__name__)
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def longdate(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return longdate(date.fromisoformat(value))
+    return "" if value is None else str(value)
+
+
+def isodate(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (date, datetime)) else ("" if value is None else str(value))
+
+
+def join_names(values: Iterable, last: str = "and") -> str:
+    items = [str(x) for x in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def lower_first(value: str) -> str:
+    return value[:1].lower() + value[1:] if value else value
+
+
+def make_env() -> SandboxedEnvironment:
+    """The one environment for every template and catalog condition: sandboxed, strict, escaping."""
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=False)
+    env.filters.update(longdate=longdate, isodate=isodate, join_names=join_names, lower_first=lower_first)
+    return env
+
+
+class TemplateSearchPath:
+    """Ordered folders; the first that holds a template's relative path wins (consultant overrides first)."""
+
+    def __init__(self, overrides: Iterable[Path] = ()):
+        self.folders = [Path(p) for p in overrides] + [templates_dir()]
+
+    def find(self, relative: str) -> Path:
+        for folder in self.folders:
+            candidate = folder / relative
+            if candidate.is_file():
+                return candidate
+        raise TemplateError(f"template '{relative}' not found in: {', '.join(str(f) for f in self.folders)}")
+
+
+def _paragraph_of(exc: BaseException) -> int | None:
+    # docxtpl writes one <w:p> per line, so the template line number is the paragraph number.
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == "<template>" and frame.lineno:
+            return frame.lineno
+    return getattr(exc, "lineno", None)
+
+
+def _part_name(tpl: DocxTemplate) -> str:
+    part = getattr(tpl, "current_rendering_part", None)
+    name = getattr(part, "partname", "") if part is not None else ""
+    return {"": "body"}.get(str(name), str(name).rsplit("/", 1)[-1].replace(".xml", "").replace("document", "body"))
+
+
+def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvironment, *,
+                properties: dict, logo: Path | None) -> None:
+    """Render one template to `target`; any template fault becomes a TemplateError naming file and paragraph."""
+    tpl = DocxTemplate(str(template))
+    ctx = dict(context)
+    ctx["logo"] = InlineImage(tpl, str(logo), height=Mm(12)) if logo else ""
+    try:
+        tpl.render(ctx, env, autoescape=True)
+    except jinja2.TemplateSyntaxError as e:
+        where = f"line {e.lineno}" if e.lineno else "unknown paragraph"
+        raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {where}: template syntax error: {e.message}") from None
+    except SecurityError as e:
+        raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: refused unsafe template code: {e}") from None
+    except jinja2.UndefinedError as e:
+        raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: {e.message}") from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as e:
+        raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: {type(e).__name__}: {e}") from None
+    except Exception as e:  # lxml / docx structure errors from a broken template
+        if type(e).__module__.startswith(("lxml", "docx")):
+            raise TemplateError(f"{template}: the Word file could not be processed ({type(e).__name__}: {e})") from None
+        raise
+    props = tpl.docx.core_properties
+    for key, value in properties.items():
+        setattr(props, key, value)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tpl.save(str(target))
+    normalise_docx(target)
+
+
+def undeclared_variables(template: Path, env: SandboxedEnvironment) -> set[str]:
+    try:
+        return set(DocxTemplate(str(template)).get_undeclared_template_variables(jinja_env=env))
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"{template}: paragraph line {e.lineno}: template syntax error: {e.message}") from None
