@@ -67,11 +67,17 @@ class PlannedDocument:
 
 @functools.cache
 def load_catalog() -> Catalog:
-    path = data_dir() / "catalog.yaml"
+    folder = data_dir() / "catalog"
+    path = folder
+    yaml = YAML(typ="safe", pure=True)
     try:
-        catalog = Catalog.model_validate(YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")))
-    except (ValidationError, OSError) as e:
-        raise CatalogError(f"{path}: {e}") from e
+        elements = yaml.load((folder / "elements.yaml").read_text(encoding="utf-8"))["elements"]
+        documents = []
+        for part in sorted(folder.glob("[0-9]*.yaml")):
+            documents += (yaml.load(part.read_text(encoding="utf-8")) or {}).get("documents") or []
+        catalog = Catalog.model_validate({"elements": elements, "documents": documents})
+    except (ValidationError, OSError, KeyError, TypeError) as e:
+        raise CatalogError(f"{folder}: {e}") from e
     elements = {e.id for e in catalog.elements}
     keys = set()
     for entry in catalog.documents:

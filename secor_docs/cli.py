@@ -126,3 +126,28 @@ def list_keys(what) -> None:
 
     for key, text in rows(what):
         click.echo(f"{key:<28} {text}")
+
+
+@main.group()
+def templates() -> None:
+    """Work with Word templates: list the variables they can use."""
+
+
+@templates.command(name="variables")
+@click.argument("profile", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD).")
+@reported
+def template_variables(profile, as_of) -> None:
+    """Print every variable a template can use, with its value for PROFILE."""
+    from .pipeline import plan_build
+    from .variables import reference
+
+    plan = plan_build(profile, as_of, allow_ineligible=True)
+    context = dict(plan.built.context)
+    for line in reference(context):
+        click.echo(line)
+    click.echo("doc: object (id, title, kind, element_id, element_name, revision, effective, next_review, approved_by.name, approved_by.title, scope, history[] with revision, date, change, approved_by)")
+    click.echo("item: the position, site, equipment item, hazard or critical task of a one-per-item document (same shape as positions[], sites[], equipment[], hazards[], critical_tasks[])")
+    click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
+    click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
+    click.echo("logo: the company logo image, or empty")

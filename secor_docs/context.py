@@ -326,7 +326,20 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     company = profile.company
     representative = by_name.get(facts.representative) if facts.representative else None
 
+    course_keys = []
+    for pv in people_views:
+        for st in pv.required:
+            if st.key not in course_keys:
+                course_keys.append(st.key)
+    training_courses = [v(key=k, name=library.training[k].name, description=library.training[k].description,
+                          renew_years=library.training[k].renew_years or 0, legal=library.training[k].legal,
+                          note=library.training[k].note or "") for k in course_keys]
+    record_types = [v(key=k, name=r.get("name", k), folder=r.get("folder", k), frequency=r.get("frequency", ""),
+                      retention=r.get("retention", ""), description=r.get("description", ""))
+                    for k, r in library.records.items()]
     context = {
+        "training_courses": training_courses,
+        "record_types": record_types,
         "company": v(legal_name=company.legal_name, operating_name=company.operating_name or "",
                      name=company.operating_name or company.legal_name, wcb_account=company.wcb_account,
                      wcb_industry_code=company.wcb_industry_code or DASH, industry=company.industry,

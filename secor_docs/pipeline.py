@@ -11,7 +11,9 @@ from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import IneligibleError, InputError, SecorError, TemplateError
+from .assemble import BinderDoc, build_binder_pdf
+from .convert import convert_to_pdf, normalise_pdf, pdf_pages, soffice_path
+from .errors import ConversionError, IneligibleError, InputError, SecorError, TemplateError
 from .facts import Facts, derive_facts, ineligibility_message
 from .library import Library, load_library
 from .manifest import owned_paths, read_manifest, write_manifest
@@ -58,6 +60,7 @@ class Plan:
     built: Built
     documents: list[PlannedDocument]
     templates: dict[str, Path]
+    search: TemplateSearchPath
     slug: str
     as_of: date
     env: object
@@ -105,12 +108,12 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    known = set(built.context) | {"doc", "item", "logo", "catalog"}
+    known = set(built.context) | {"doc", "item", "logo", "catalog", "binder", "register"}
     for rel, tpl_path in resolved.items():
         missing = undeclared_variables(tpl_path, env) - known
         if missing:
             raise TemplateError(f"{tpl_path}: uses variables the build does not provide: {', '.join(sorted(missing))}")
-    return Plan(loaded, facts, built, documents, resolved, slugify(profile.company.legal_name), as_of, env)
+    return Plan(loaded, facts, built, documents, resolved, search, slugify(profile.company.legal_name), as_of, env)
 
 
 def add_years(day: date, years: int) -> date:
@@ -135,6 +138,40 @@ def document_records(plan: Plan) -> list[dict]:
     return records
 
 
+def legislation_register(plan: Plan, records: list[dict]) -> list:
+    """Every legislation reference the binder relies on, with the documents that implement it."""
+    from .context import View
+
+    law = plan.built.context["law"]
+    by_key: dict[str, list[str]] = {}
+    for doc in plan.documents:
+        for key in doc.addresses:
+            by_key.setdefault(key, [])
+            if doc.id not in by_key[key]:
+                by_key[key].append(doc.id)
+    for h in plan.built.context["hazards"]:
+        for ref in h.refs:
+            by_key.setdefault(ref.key, [])
+            label = f"hazard: {h.name}"
+            by_key[ref.key].append(label)
+    rows = []
+    for key, users in by_key.items():
+        ref = getattr(law, key, None)
+        if ref is None:
+            continue
+        docs = [u for u in users if not u.startswith("hazard: ")]
+        hazards = [u[len("hazard: "):] for u in users if u.startswith("hazard: ")]
+        rows.append(View(key=key, cite=ref.cite, title=ref.title, duty=ref.duty, instrument=ref.instrument,
+                         documents=docs, hazards=sorted(set(hazards)), status=ref.status))
+    order = {"act": 0, "code": 1, "schedule": 2, "regulation": 3, "other": 4}
+
+    def number(key: str) -> tuple:
+        digits = [int(x) for x in __import__("re").findall(r"\d+", key)]
+        return tuple(digits) or (0,)
+    rows.sort(key=lambda r: (order.get(r.instrument, 9), "part" in r.key, number(r.key)))
+    return rows
+
+
 def render_documents(plan: Plan, records: list[dict], folder: Path) -> list[Path]:
     from .context import View
 
@@ -144,6 +181,7 @@ def render_documents(plan: Plan, records: list[dict], folder: Path) -> list[Path
     catalog_view = [View(id=r["id"], title=r["title"], element=r["element"], element_name=r["element_name"],
                          kind=r["kind"], revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
                     for r in records]
+    register = legislation_register(plan, records)
     written = []
     for doc, rec in zip(plan.documents, records):
         doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
@@ -151,7 +189,7 @@ def render_documents(plan: Plan, records: list[dict], folder: Path) -> list[Path
                         next_review=rec["next_review"], approved_by=View(name=senior.name, title=senior.position_title),
                         scope=doc.item_label or "All workers, sites and work of the company",
                         history=[View(**h) for h in rec["history"]])
-        context = dict(plan.built.context, doc=doc_view, item=doc.item, catalog=catalog_view)
+        context = dict(plan.built.context, doc=doc_view, item=doc.item, catalog=catalog_view, register=register)
         target = folder / DOCUMENTS / f"{doc.filename}.docx"
         stamp = datetime.combine(rec["effective"], datetime.min.time())
         render_docx(plan.templates[doc.template], context, target, plan.env, logo=logo, properties={
@@ -183,12 +221,21 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 docx_files = render_documents(plan, records, staging)
                 result.timings["render"] = time.perf_counter() - t0
                 manifest = assemble_manifest(plan, records, docx_files, staging, options)
+                conversion_error = None
+                if options.pdf:
+                    try:
+                        produce_pdfs(plan, records, docx_files, staging, manifest, options, result.timings)
+                    except ConversionError as e:
+                        if soffice_path() is not None:
+                            raise
+                        conversion_error = e  # DOCX output is still delivered; the status says PDF is missing
                 write_manifest(staging, manifest)
                 owned = sorted(p.name for p in staging.iterdir())
                 swap_in(staging, target, owned, owned_paths(previous))
         result.documents = len(plan.documents)
         result.pages = (manifest.get("binder") or {}).get("pages") or 0
-        result.ok = True
+        result.ok = conversion_error is None
+        result.error = conversion_error
     except SecorError as e:
         result.error = e
     result.seconds = time.perf_counter() - started
@@ -217,6 +264,52 @@ def assemble_manifest(plan: Plan, records: list[dict], docx_files: list[Path], f
         "evidence_index": {"csv": None},
         "calendar": None,
     }
+
+
+def render_front_matter(plan: Plan, template: str, binder_view, target: Path) -> None:
+    from .context import View
+
+    profile = plan.loaded.profile
+    logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
+    binder = View(toc=binder_view.toc, element=binder_view.element,
+                  prepared_by=f"secor-docs for {profile.company.legal_name}")
+    context = dict(plan.built.context, binder=binder, doc=None, item=None, catalog=[])
+    stamp = datetime.combine(plan.as_of, datetime.min.time())
+    render_docx(plan.search.find(template), context, target, plan.env, logo=logo,
+                properties={"title": "SECOR binder", "author": profile.company.legal_name, "created": stamp, "modified": stamp})
+
+
+def produce_pdfs(plan: Plan, records: list[dict], docx_files: list[Path], folder: Path, manifest: dict,
+                 options: BuildOptions, timings: dict) -> None:
+    """Convert every document, then lay out and merge the binder; fills the PDF keys of the manifest."""
+    company = plan.loaded.profile.company.legal_name
+    t0 = time.perf_counter()
+    pdfs = convert_to_pdf(docx_files, folder / DOCUMENTS, jobs=options.jobs)
+    timings["convert"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    docs = []
+    for rec, docx, entry in zip(records, docx_files, manifest["documents"]):
+        pdf = pdfs[docx]
+        normalise_pdf(pdf, {"/Title": f"{rec['id']} {rec['title']}", "/Author": company,
+                            "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
+        entry["pdf"] = pdf.relative_to(folder).as_posix()
+        entry["pages"] = pdf_pages(pdf)
+        docs.append(BinderDoc(rec["id"], rec["title"], rec["element"], pdf, entry["pages"]))
+    elements = [(e.id, e.name) for e in load_catalog().elements]
+    work = folder / ".front"
+    work.mkdir()
+    layout = build_binder_pdf(
+        elements=elements, docs=docs, workdir=work, target=folder / "binder.pdf", day=plan.as_of, jobs=options.jobs,
+        render_front=lambda template, view, path: render_front_matter(plan, template, view, path),
+        metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
+                  "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
+                  "/Keywords": "SECOR; Alberta; health and safety program"})
+    for entry, d in zip(manifest["documents"], docs):
+        entry["binder_page"] = d.binder_page
+    manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total})
+    timings["assemble"] = time.perf_counter() - t0
+    import shutil
+    shutil.rmtree(work)
 
 
 def run_build(options: BuildOptions) -> list[BuildResult]:

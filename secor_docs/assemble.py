@@ -1,0 +1,135 @@
+"""The assemble stage: cover, contents and element dividers around the documents, merged into binder.pdf."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pypdf import PdfWriter
+
+from .context import View
+from .convert import convert_to_pdf, pdf_pages
+from .determinism import pdf_date
+from .errors import BinderError
+
+log = logging.getLogger(__name__)
+
+COVER, CONTENTS, DIVIDER = "binder/cover.docx", "binder/contents.docx", "binder/divider.docx"
+MAX_PASSES = 4
+
+
+@dataclass
+class BinderDoc:
+    id: str
+    title: str
+    element_id: str
+    pdf: Path
+    pages: int
+    binder_page: int = 0
+
+
+@dataclass
+class Layout:
+    cover_pages: int
+    contents_pages: int
+    divider_pages: dict[str, int]
+    start: dict[str, int]           # document id or "element:N" -> first binder page
+    total: int
+
+
+def compute_layout(elements: list[tuple[str, str]], docs: list[BinderDoc], cover_pages: int, contents_pages: int,
+                   divider_pages: dict[str, int]) -> Layout:
+    page = cover_pages + contents_pages + 1
+    start: dict[str, int] = {}
+    for element_id, _ in elements:
+        members = [d for d in docs if d.element_id == element_id]
+        if not members:
+            continue
+        start[f"element:{element_id}"] = page
+        page += divider_pages.get(element_id, 1)
+        for d in members:
+            start[d.id] = page
+            page += d.pages
+    return Layout(cover_pages, contents_pages, divider_pages, start, page - 1)
+
+
+def _toc(elements, docs, layout: Layout | None) -> list[View]:
+    rows = []
+    for element_id, name in elements:
+        members = [d for d in docs if d.element_id == element_id]
+        if not members:
+            continue
+        page = layout.start[f"element:{element_id}"] if layout else 0
+        rows.append(View(id=f"Element {element_id}", title=name, page=page or "", divider=True))
+        for d in members:
+            rows.append(View(id=d.id, title=d.title, page=(layout.start[d.id] if layout else ""), divider=False))
+    return rows
+
+
+def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
+                     target: Path, metadata: dict[str, str], day: date, jobs: int = 1) -> Layout:
+    """Lay out the binder until page numbers settle, then merge it.
+
+    `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
+    """
+    used = [(eid, name) for eid, name in elements if any(d.element_id == eid for d in docs)]
+    layout: Layout | None = None
+    counts: dict[str, int] | None = None
+    for attempt in range(MAX_PASSES):
+        front: dict[str, Path] = {}
+        toc = _toc(used, docs, layout)
+        front["cover"] = workdir / "00 cover.docx"
+        render_front(COVER, View(toc=toc, element=None), front["cover"])
+        front["contents"] = workdir / "01 contents.docx"
+        render_front(CONTENTS, View(toc=toc, element=None), front["contents"])
+        for eid, name in used:
+            members = [View(id=d.id, title=d.title, page=(layout.start[d.id] if layout else "")) for d in docs if d.element_id == eid]
+            path = workdir / f"10 divider {eid}.docx"
+            render_front(DIVIDER, View(toc=toc, element=View(id=eid, name=name, documents=members)), path)
+            front[f"element:{eid}"] = path
+        pdfs = convert_to_pdf(list(front.values()), workdir, jobs=jobs)
+        new_counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
+        settled = layout is not None and new_counts == counts
+        counts = new_counts
+        layout = compute_layout(used, docs, counts["cover"], counts["contents"],
+                                {eid: counts[f"element:{eid}"] for eid, _ in used})
+        if settled:
+            break
+    else:
+        raise BinderError("binder page numbers did not settle; the contents keep changing length")
+    for d in docs:
+        d.binder_page = layout.start[d.id]
+    _merge(used, docs, {k: workdir / (p.stem + ".pdf") for k, p in front.items()}, layout, target, metadata, day)
+    return layout
+
+
+def _merge(elements, docs: list[BinderDoc], front: dict[str, Path], layout: Layout, target: Path,
+           metadata: dict[str, str], day: date) -> None:
+    writer = PdfWriter()
+    writer.append(str(front["cover"]), import_outline=False)
+    writer.add_outline_item("Cover", 0)
+    writer.append(str(front["contents"]), import_outline=False)
+    writer.add_outline_item("Contents", layout.cover_pages)
+    for eid, name in elements:
+        first = len(writer.pages)
+        if first + 1 != layout.start[f"element:{eid}"]:
+            raise BinderError(f"element {eid} starts on page {first + 1}, expected {layout.start[f'element:{eid}']}")
+        writer.append(str(front[f"element:{eid}"]), import_outline=False)
+        parent = writer.add_outline_item(f"Element {eid}: {name}", first)
+        for d in (d for d in docs if d.element_id == eid):
+            page_index = len(writer.pages)
+            if page_index + 1 != d.binder_page:
+                raise BinderError(f"{d.id} starts on page {page_index + 1}, expected {d.binder_page}")
+            writer.append(str(d.pdf), import_outline=False)
+            writer.add_outline_item(f"{d.id} {d.title}", page_index, parent=parent)
+    if len(writer.pages) != layout.total:
+        raise BinderError(f"binder has {len(writer.pages)} pages; layout expected {layout.total}")
+    writer.set_page_label(0, layout.cover_pages + layout.contents_pages - 1, style="/r")
+    writer.set_page_label(layout.cover_pages + layout.contents_pages, layout.total - 1, style="/D",
+                          start=layout.cover_pages + layout.contents_pages + 1)
+    writer.add_metadata({**metadata, "/CreationDate": pdf_date(day), "/ModDate": pdf_date(day),
+                         "/Producer": "secor-docs (LibreOffice, pypdf)", "/Creator": "secor-docs"})
+    writer.page_mode = "/UseOutlines"
+    with target.open("wb") as f:
+        writer.write(f)

@@ -1,0 +1,130 @@
+"""The convert stage: DOCX to PDF with LibreOffice headless, batched, time-limited and checked."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+
+from .determinism import pdf_date
+from .errors import ConversionError
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "install it with: apt-get install libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2"
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def require_soffice() -> str:
+    path = soffice_path()
+    if not path:
+        raise ConversionError(f"LibreOffice (soffice) not found; PDF output needs it. {INSTALL_HINT}, or build with --no-pdf")
+    return path
+
+
+def timeout_for(count: int) -> float:
+    override = os.environ.get("SECOR_DOCS_CONVERT_TIMEOUT")
+    if override:
+        return float(override)
+    return 60.0 + 5.0 * count
+
+
+def _split(files: list[Path], jobs: int) -> list[list[Path]]:
+    """Balance by file size so parallel converters finish together."""
+    groups: list[list[Path]] = [[] for _ in range(max(1, min(jobs, len(files))))]
+    sizes = [0] * len(groups)
+    for f in sorted(files, key=lambda p: -p.stat().st_size):
+        i = sizes.index(min(sizes))
+        groups[i].append(f)
+        sizes[i] += f.stat().st_size
+    return [g for g in groups if g]
+
+
+def _run(soffice: str, files: list[Path], outdir: Path, profile: Path, timeout: float) -> None:
+    # each soffice worker needs its own profile dir, or concurrent runs hand work to each other and collide
+    cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
+           "--nolockcheck", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir)] + [str(f.resolve()) for f in files]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            start_new_session=True, cwd=str(outdir))
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        raise ConversionError(f"LibreOffice did not finish converting {len(files)} documents within {timeout:.0f} s and was stopped") from None
+    except BaseException:
+        _kill(proc)
+        raise
+    if proc.returncode not in (0, None):
+        tail = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        raise ConversionError(f"LibreOffice failed (exit {proc.returncode}) {tail[0]}".strip())
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def pdf_pages(path: Path) -> int:
+    try:
+        return len(PdfReader(str(path)).pages)
+    except (PyPdfError, OSError, ValueError, KeyError):
+        return 0
+
+
+def convert_to_pdf(files: list[Path], outdir: Path, *, jobs: int = 1) -> dict[Path, Path]:
+    """Convert DOCX files into `outdir`; return {docx: pdf}. Every PDF is checked to exist and have pages."""
+    if not files:
+        return {}
+    soffice = require_soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    groups = _split(files, jobs)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="secor-lo-") as tmp:
+        procs = []
+        if len(groups) == 1:
+            _run(soffice, groups[0], outdir, Path(tmp) / "profile-0", timeout_for(len(groups[0])))
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(len(groups)) as pool:
+                procs = [pool.submit(_run, soffice, g, outdir, Path(tmp) / f"profile-{i}", timeout_for(len(g)))
+                         for i, g in enumerate(groups)]
+                for p in procs:
+                    p.result()
+    log.info("converted %d documents with %d LibreOffice process(es) in %.1f s", len(files), len(groups), time.perf_counter() - started)
+    result, missing = {}, []
+    for f in files:
+        pdf = outdir / (f.stem + ".pdf")
+        if not pdf.is_file() or pdf_pages(pdf) == 0:
+            missing.append(f.name)
+        else:
+            result[f] = pdf
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise ConversionError(f"LibreOffice produced no usable PDF for {shown}")
+    return result
+
+
+def normalise_pdf(path: Path, metadata: dict[str, str], day) -> None:
+    """Rewrite a LibreOffice PDF without its random /ID and with fixed dates, so rebuilds are byte-identical."""
+    writer = PdfWriter()
+    writer.append(str(path))
+    writer.add_metadata({**metadata, "/CreationDate": pdf_date(day), "/ModDate": pdf_date(day), "/Producer": "secor-docs (LibreOffice, pypdf)"})
+    with path.open("wb") as f:
+        writer.write(f)
