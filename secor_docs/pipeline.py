@@ -11,7 +11,10 @@ from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .determinism import sha256
+import shutil
+
 from .assemble import BinderDoc, build_binder_pdf
+from .binder_docx import compose_binder_docx, fill_toc, set_docx_dates
 from .convert import convert_to_pdf, normalise_pdf, pdf_pages, soffice_path
 from .errors import ConversionError, IneligibleError, InputError, SecorError, TemplateError
 from .facts import Facts, derive_facts, ineligibility_message
@@ -308,7 +311,15 @@ def produce_pdfs(plan: Plan, records: list[dict], docx_files: list[Path], folder
         entry["binder_page"] = d.binder_page
     manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total})
     timings["assemble"] = time.perf_counter() - t0
-    import shutil
+    t0 = time.perf_counter()
+    dividers = {eid: work / f"10 divider {eid}.docx" for eid, _ in elements if (work / f"10 divider {eid}.docx").exists()}
+    binder_docx = folder / "binder.docx"
+    compose_binder_docx(work / "00 cover.docx", dividers, [(r["element"], d) for r, d in zip(records, docx_files)], binder_docx)
+    if not fill_toc(binder_docx):
+        log.warning("binder.docx: contents not filled (LibreOffice's Python UNO bridge, package python3-uno, is missing); Word fills it on open")
+    set_docx_dates(binder_docx, plan.as_of, f"{company}: SECOR Health and Safety Program", company)
+    manifest["binder"]["docx"] = "binder.docx"
+    timings["binder_docx"] = time.perf_counter() - t0
     shutil.rmtree(work)
 
 

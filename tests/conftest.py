@@ -1,0 +1,41 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "company_profiles" / "prairie-peak-roofing.yaml"
+PROFILES = ROOT / "company_profiles"
+AS_OF = "2026-02-01"
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which("soffice"):
+        return
+    if os.environ.get("CI") == "true":
+        return  # in CI a missing LibreOffice must fail, not skip
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) not installed")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def example_text() -> str:
+    return EXAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def write_profile(tmp_path):
+    """Write profile text to a file in a fresh folder and return its path."""
+    def write(text: str, name: str = "profile.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+def mutate(text: str, old: str, new: str) -> str:
+    assert text.count(old) >= 1, f"snippet not found: {old!r}"
+    return text.replace(old, new, 1)
