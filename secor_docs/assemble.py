@@ -68,10 +68,12 @@ def _toc(elements, docs, layout: Layout | None) -> list[View]:
 
 
 def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
-                     target: Path, metadata: dict[str, str], day: date, jobs: int = 1) -> Layout:
+                     target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None) -> Layout:
     """Lay out the binder until page numbers settle, then merge it.
 
     `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
+    `render_late(pages, path)`, when given, renders the last document (the evidence index), which prints the binder
+    pages of all the others; it is laid out with the front matter, so its own length moves nothing before it.
     """
     used = [(eid, name) for eid, name in elements if any(d.element_id == eid for d in docs)]
     layout: Layout | None = None
@@ -88,8 +90,13 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
             path = workdir / f"10 divider {eid}.docx"
             render_front(DIVIDER, View(toc=toc, element=View(id=eid, name=name, documents=members)), path)
             front[f"element:{eid}"] = path
+        if render_late is not None:
+            front["late"] = workdir / "90 late.docx"
+            render_late({d.id: (layout.start.get(d.id) if layout else None) for d in docs}, front["late"])
         pdfs = convert_to_pdf(list(front.values()), workdir, jobs=jobs)
         new_counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
+        if render_late is not None:
+            docs[-1].pdf, docs[-1].pages = pdfs[front["late"]], new_counts["late"]
         settled = layout is not None and new_counts == counts
         counts = new_counts
         layout = compute_layout(used, docs, counts["cover"], counts["contents"],
@@ -100,7 +107,7 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         raise BinderError("binder page numbers did not settle; the contents keep changing length")
     for d in docs:
         d.binder_page = layout.start[d.id]
-    _merge(used, docs, {k: workdir / (p.stem + ".pdf") for k, p in front.items()}, layout, target, metadata, day)
+    _merge(used, docs, {k: workdir / (p.stem + ".pdf") for k, p in front.items() if k != "late"}, layout, target, metadata, day)
     return layout
 
 
@@ -108,21 +115,21 @@ def _merge(elements, docs: list[BinderDoc], front: dict[str, Path], layout: Layo
            metadata: dict[str, str], day: date) -> None:
     writer = PdfWriter()
     writer.append(str(front["cover"]), import_outline=False)
-    writer.add_outline_item("Cover", 0)
+    writer.add_outline_item(title="Cover", page_number=0)
     writer.append(str(front["contents"]), import_outline=False)
-    writer.add_outline_item("Contents", layout.cover_pages)
+    writer.add_outline_item(title="Contents", page_number=layout.cover_pages)
     for eid, name in elements:
         first = len(writer.pages)
         if first + 1 != layout.start[f"element:{eid}"]:
             raise BinderError(f"element {eid} starts on page {first + 1}, expected {layout.start[f'element:{eid}']}")
         writer.append(str(front[f"element:{eid}"]), import_outline=False)
-        parent = writer.add_outline_item(f"Element {eid}: {name}", first)
+        parent = writer.add_outline_item(title=f"Element {eid}: {name}", page_number=first)
         for d in (d for d in docs if d.element_id == eid):
             page_index = len(writer.pages)
             if page_index + 1 != d.binder_page:
                 raise BinderError(f"{d.id} starts on page {page_index + 1}, expected {d.binder_page}")
             writer.append(str(d.pdf), import_outline=False)
-            writer.add_outline_item(f"{d.id} {d.title}", page_index, parent=parent)
+            writer.add_outline_item(title=f"{d.id} {d.title}", page_number=page_index, parent=parent)
     if len(writer.pages) != layout.total:
         raise BinderError(f"binder has {len(writer.pages)} pages; layout expected {layout.total}")
     writer.set_page_label(0, layout.cover_pages + layout.contents_pages - 1, style="/r")

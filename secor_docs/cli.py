@@ -151,3 +151,27 @@ def template_variables(profile, as_of) -> None:
     click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
     click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
     click.echo("logo: the company logo image, or empty")
+
+
+@main.command()
+@click.argument("profile", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--evidence", type=click.Path(path_type=Path, file_okay=False),
+              help="Evidence folder (default: OUT/<slug>/evidence next to the default build folder).")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD).")
+@click.option("--months", type=click.Choice(["3", "12"]), help="Documentation window; default 12, or 3 for a first one-year SECOR.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reported
+def check(profile, evidence, as_of, months, as_json) -> None:
+    """Audit readiness: which records are present in the evidence folder and which months or people are missing."""
+    import json as json_lib
+
+    from .readiness import report_lines
+    from .pipeline import check_readiness
+
+    report = check_readiness(profile, evidence, as_of, int(months) if months else None)
+    if as_json:
+        click.echo(json_lib.dumps(report.as_json(), indent=2))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    sys.exit(0 if report.ready else 1)

@@ -1,0 +1,122 @@
+"""The render stage for one company: document control data, the legislation register, and each DOCX."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from .catalog import PlannedDocument
+from .context import View
+from .evidence import evidence_index
+from .frameworks import load_framework
+from .render import render_docx
+
+log = logging.getLogger(__name__)
+
+DOCUMENTS = "documents"
+LATE = "evidence_index"  # printed last, once every other document's binder page is known
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def document_records(plan) -> list[dict]:
+    """Document-control data for every planned document: first issue on the program's effective date."""
+    effective = plan.loaded.profile.program.effective_date
+    senior = plan.built.context["senior_manager"]
+    return [{
+        "id": doc.id, "title": doc.title, "element": doc.element_id, "element_name": doc.element_name,
+        "kind": doc.kind, "key": doc.key, "revision": 1, "effective": effective,
+        "next_review": add_years(effective, 1),
+        "history": [{"revision": 1, "date": effective, "change": "First issue", "approved_by": senior.name}],
+    } for doc in plan.documents]
+
+
+def legislation_register(plan) -> list[View]:
+    """Every legislation reference the binder relies on, with the documents and hazards that bring it in."""
+    law = plan.built.context["law"]
+    documents: dict[str, list[str]] = {}
+    hazards: dict[str, set[str]] = {}
+    for doc in plan.documents:
+        for key in doc.addresses:
+            ids = documents.setdefault(key, [])
+            if doc.id not in ids:
+                ids.append(doc.id)
+    for h in plan.built.context["hazards"]:
+        for ref in h.refs:
+            hazards.setdefault(ref.key, set()).add(h.name)
+            documents.setdefault(ref.key, [])
+    rows = []
+    for key, ids in documents.items():
+        ref = getattr(law, key, None)
+        if ref is None:
+            continue
+        rows.append(View(key=key, cite=ref.cite, title=ref.title, duty=ref.duty, instrument=ref.instrument,
+                         documents=ids, hazards=sorted(hazards.get(key, ())), status=ref.status))
+    order = {"act": 0, "code": 1, "schedule": 2, "regulation": 3, "other": 4}
+    rows.sort(key=lambda r: (order.get(r.instrument, 9), "part" in r.key, [int(x) for x in re.findall(r"\d+", r.key)]))
+    return rows
+
+
+class DocumentRenderer:
+    """Renders the planned documents of one company with the shared context."""
+
+    def __init__(self, plan, records: list[dict]):
+        self.plan = plan
+        self.records = {r["id"]: r for r in records}
+        profile = plan.loaded.profile
+        self.logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
+        self.catalog = [View(id=r["id"], title=r["title"], element=r["element"], element_name=r["element_name"],
+                             kind=r["kind"], revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
+                        for r in records]
+        self.register = legislation_register(plan)
+        self.framework = load_framework(profile.company.certifying_partner)
+
+    def evidence_view(self, pages: dict[str, int | None]) -> View:
+        plan = self.plan
+        rows = evidence_index(self.framework, plan.documents, pages, plan.facts, plan.loaded.profile.program,
+                              bool(plan.loaded.profile.equipment))
+        elements = []
+        for element in self.framework.elements:
+            mine = [r for r in rows if r.element_id == element.id]
+            elements.append(View(id=element.id, name=element.name, weight=element.weight, rows=mine))
+        fw = self.framework
+        return View(name=fw.name, partner=fw.partner, basis=fw.basis, verify_note=fw.verify_note,
+                    overall_percent=fw.pass_rule.overall_percent, element_percent=fw.pass_rule.element_minimum_percent,
+                    elements=elements, rows=rows, has_pages=any(v for v in pages.values()))
+
+    def render(self, doc: PlannedDocument, target: Path, pages: dict[str, int | None] | None = None) -> Path:
+        rec = self.records[doc.id]
+        senior = self.plan.built.context["senior_manager"]
+        doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
+                        element_name=doc.element_name, revision=rec["revision"], effective=rec["effective"],
+                        next_review=rec["next_review"], approved_by=View(name=senior.name, title=senior.position_title),
+                        scope=doc.item_label or "All workers, sites and work of the company",
+                        history=[View(**h) for h in rec["history"]])
+        context = dict(self.plan.built.context, doc=doc_view, item=doc.item, catalog=self.catalog,
+                       register=self.register, evidence=self.evidence_view(pages or {}))
+        stamp = datetime.combine(rec["effective"], datetime.min.time())
+        company = self.plan.loaded.profile.company.legal_name
+        render_docx(self.plan.templates[doc.template], context, target, self.plan.env, logo=self.logo, properties={
+            "title": doc.title, "author": company, "subject": f"{doc.id} SECOR health and safety program",
+            "created": stamp, "modified": stamp, "last_modified_by": "secor-docs", "revision": rec["revision"],
+            "keywords": f"SECOR; {doc.element_name}", "comments": ""})
+        return target
+
+    def render_all(self, folder: Path) -> list[Path]:
+        return [self.render(doc, folder / DOCUMENTS / f"{doc.filename}.docx") for doc in self.plan.documents]
+
+    def render_front(self, template: str, binder_view: View, target: Path) -> None:
+        profile = self.plan.loaded.profile
+        binder = View(toc=binder_view.toc, element=binder_view.element,
+                      prepared_by=f"secor-docs for {profile.company.legal_name}")
+        context = dict(self.plan.built.context, binder=binder, doc=None, item=None, catalog=self.catalog,
+                       register=self.register, evidence=None)
+        stamp = datetime.combine(self.plan.as_of, datetime.min.time())
+        render_docx(self.plan.search.find(template), context, target, self.plan.env, logo=self.logo,
+                    properties={"title": "SECOR binder", "author": profile.company.legal_name, "created": stamp, "modified": stamp})

@@ -1,0 +1,97 @@
+"""The PDF binder: real contents page numbers, bookmarks, page count, reproducibility; the Word binder's contents."""
+import json
+import re
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from secor_docs.determinism import sha256
+from secor_docs.pipeline import BuildOptions, run_build
+
+from conftest import EXAMPLE, PROFILES
+from docx_text import body_text
+
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.fixture(scope="module")
+def binders(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf-build")
+    profiles = (EXAMPLE, PROFILES / "solo-spark-electric.yaml")
+    results = run_build(BuildOptions(profiles=profiles, out=out, as_of=date(2026, 2, 1), jobs=2))
+    assert all(r.ok for r in results), [str(r.error) for r in results]
+    return [(out / r.slug, json.loads((out / r.slug / "manifest.json").read_text())) for r in results]
+
+
+def _first_page_of(reader, page_number):
+    return reader.pages[page_number - 1].extract_text()
+
+
+def test_manifest_binder_pages_point_at_each_documents_first_page(binders):
+    for folder, m in binders:
+        reader = PdfReader(str(folder / m["binder"]["pdf"]))
+        assert m["binder"]["pages"] == len(reader.pages)
+        for doc in m["documents"]:
+            text = _first_page_of(reader, doc["binder_page"])
+            assert doc["id"] in text and "Page 1 of" in text, f"{doc['id']} not on binder page {doc['binder_page']}"
+            own = PdfReader(str(folder / doc["pdf"]))
+            assert len(own.pages) == doc["pages"]
+
+
+def test_contents_lines_name_the_right_pages(binders):
+    for folder, m in binders:
+        reader = PdfReader(str(folder / "binder.pdf"))
+        contents = "\n".join(reader.pages[i].extract_text() for i in range(1, 4))
+        for doc in m["documents"]:
+            line = re.search(re.escape(doc["id"]) + r"\s.*?(\d+)\s*$", contents, re.M)
+            assert line, f"{doc['id']} missing from contents"
+            assert int(line.group(1)) == doc["binder_page"]
+
+
+def test_page_count_is_front_matter_plus_documents(binders):
+    for folder, m in binders:
+        reader = PdfReader(str(folder / "binder.pdf"))
+        elements = [o for o in reader.outline if not isinstance(o, list) and o.title.startswith("Element ")]
+        starts = [reader.get_destination_page_number(o) + 1 for o in elements]
+        first_docs = [min(d["binder_page"] for d in m["documents"] if d["element"] == o.title.split()[1].rstrip(":")) for o in elements]
+        divider_pages = sum(doc - div for div, doc in zip(starts, first_docs))
+        front = starts[0] - 1                                   # cover and contents
+        assert front >= 2 and divider_pages == len(elements)    # one divider page per element here
+        assert len(reader.pages) == front + divider_pages + sum(d["pages"] for d in m["documents"])
+
+
+def test_bookmarks_nest_documents_under_elements(binders):
+    for folder, m in binders:
+        reader = PdfReader(str(folder / "binder.pdf"))
+        outline = reader.outline
+        flat = [o for o in outline if not isinstance(o, list)]
+        nested = [o for group in outline if isinstance(group, list) for o in group if not isinstance(o, list)]
+        assert len(nested) >= len(m["documents"])
+        assert any(o.title.startswith("Element 1") for o in flat)
+        for doc in m["documents"]:
+            item = next(o for o in nested if o.title.startswith(doc["id"] + " "))
+            assert reader.get_destination_page_number(item) + 1 == doc["binder_page"]
+        meta = reader.metadata
+        assert m["company"] in meta.title and meta.author == m["company"]
+
+
+def test_binder_pdf_is_byte_identical_when_rebuilt(tmp_path, binders):
+    folder, m = binders[1]
+    [again] = run_build(BuildOptions(profiles=(PROFILES / "solo-spark-electric.yaml",), out=tmp_path, as_of=date(2026, 2, 1)))
+    assert again.ok
+    assert sha256(tmp_path / again.slug / "binder.pdf") == sha256(folder / "binder.pdf")
+
+
+def test_word_binder_has_filled_contents_and_every_document(binders):
+    for folder, m in binders:
+        path = folder / m["binder"]["docx"]
+        import zipfile
+        xml = zipfile.ZipFile(path).read("word/document.xml").decode()
+        assert "TOC " in xml
+        text = body_text(path)
+        for doc in m["documents"]:
+            assert doc["title"] in text
+        # a filled TOC field carries page-numbered hyperlinked entries, not the placeholder text
+        assert "Right-click and choose Update Field" not in xml
+        assert xml.count("_Toc") >= len(m["documents"])
