@@ -1,28 +1,70 @@
 """From documents to what the auditor receives: per-document PDFs, binder.pdf and binder.docx."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 import time
 from pathlib import Path
 
-from .assemble import BinderDoc, build_binder_pdf
+from .assemble import CONTENTS, COVER, DIVIDER, BinderDoc, build_binder_pdf
 from .binder_docx import compose_binder_docx, fill_toc, set_docx_dates
 from .catalog import load_catalog
 from .convert import convert_to_pdf, normalise_pdf, pdf_pages
 from .determinism import sha256
 from .documents import DOCUMENTS, LATE, DocumentRenderer
+from .revisions import snapshot
 
 log = logging.getLogger(__name__)
 
 
+def binder_key(plan, manifest: dict) -> str:
+    """Everything the binder files depend on besides the documents' own bytes."""
+    front = [sha256(plan.search.find(t)) for t in (COVER, CONTENTS, DIVIDER)]
+    parts = [manifest["generator"], manifest["as_of"], json.dumps(manifest.get("profile_snapshot") or snapshot(plan.loaded.profile), sort_keys=True),
+             *front, *(d["sha256"] for d in manifest["documents"])]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def reuse_previous_binder(manifest: dict, key: str, previous: dict | None, target: Path, folder: Path) -> bool:
+    """When no document and nothing on the front pages changed, the previous binder files are still right."""
+    if not previous or (previous.get("binder") or {}).get("key") != key:
+        return False
+    old_docs = {d["id"]: d for d in previous.get("documents", [])}
+    files = [(target / "binder.pdf", previous["binder"].get("pdf_sha256")), (target / "binder.docx", previous["binder"].get("docx_sha256"))]
+    for entry in manifest["documents"]:
+        old = old_docs.get(entry["id"])
+        if not old or old.get("sha256") != entry["sha256"] or not old.get("pdf"):
+            return False
+        files.append((target / old["pdf"], old.get("pdf_sha256")))
+    if not all(path.is_file() and sha256(path) == digest for path, digest in files):
+        return False
+    for entry in manifest["documents"]:
+        old = old_docs[entry["id"]]
+        shutil.copyfile(target / old["pdf"], folder / old["pdf"])
+        entry.update(pdf=old["pdf"], pages=old["pages"], binder_page=old["binder_page"], pdf_sha256=old["pdf_sha256"])
+    for name in ("binder.pdf", "binder.docx"):
+        shutil.copyfile(target / name, folder / name)
+    manifest["binder"].update(previous["binder"])
+    return True
+
+
 def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path], folder: Path,
-                 manifest: dict, jobs: int, timings: dict) -> dict[str, int]:
+                 manifest: dict, jobs: int, timings: dict, reuse: dict[Path, Path] | None = None,
+                 previous: dict | None = None, target: Path | None = None) -> dict[str, int]:
     """Convert every document, lay out and merge the binder, compose the Word binder. Returns binder pages by id."""
     company = plan.loaded.profile.company.legal_name
+    key = binder_key(plan, manifest)
+    if target is not None and reuse_previous_binder(manifest, key, previous, target, folder):
+        log.info("nothing changed: the previous binder is kept")
+        return {d["id"]: d["binder_page"] for d in manifest["documents"]}
     t0 = time.perf_counter()
     late_index = next((i for i, d in enumerate(plan.documents) if d.key == LATE), None)
-    early = [f for i, f in enumerate(docx_files) if i != late_index]
+    reuse = {docx: pdf for docx, pdf in (reuse or {}).items() if late_index is None or docx != docx_files[late_index]}
+    for docx, old_pdf in reuse.items():  # unchanged documents keep their PDF from the previous build
+        shutil.copyfile(old_pdf, docx.with_suffix(".pdf"))
+    early = [f for i, f in enumerate(docx_files) if i != late_index and f not in reuse]
     pdfs = convert_to_pdf(early, folder / DOCUMENTS, jobs=jobs)
     timings["convert"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -49,11 +91,13 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         shutil.copyfile(work / "90 late.pdf", docx_files[late_index].with_suffix(".pdf"))
         docs[late_index].pdf = docx_files[late_index].with_suffix(".pdf")
     for rec, doc, entry, docx in zip(records, docs, manifest["documents"], docx_files):
-        normalise_pdf(doc.pdf, {"/Title": f"{rec['id']} {rec['title']}", "/Author": company,
-                                "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
+        if docx not in reuse:
+            normalise_pdf(doc.pdf, {"/Title": f"{rec['id']} {rec['title']}", "/Author": company,
+                                    "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
         entry.update(pdf=doc.pdf.relative_to(folder).as_posix(), pages=doc.pages, binder_page=doc.binder_page,
-                     sha256=sha256(docx))
-    manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total})
+                     sha256=sha256(docx), pdf_sha256=sha256(doc.pdf))
+    manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key,
+                               "pdf_sha256": sha256(folder / "binder.pdf")})
     timings["assemble"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     dividers = {eid: work / f"10 divider {eid}.docx" for eid, _ in ((e.id, e.name) for e in load_catalog().elements)
@@ -64,6 +108,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         log.warning("binder.docx: contents not filled (LibreOffice's Python bridge, package python3-uno, is missing); Word fills it on open")
     set_docx_dates(binder_docx, plan.as_of, f"{company}: SECOR Health and Safety Program", company)
     manifest["binder"]["docx"] = "binder.docx"
+    manifest["binder"]["docx_sha256"] = sha256(binder_docx)
     timings["binder_docx"] = time.perf_counter() - t0
     shutil.rmtree(work)
     return {d.id: d.binder_page for d in docs}

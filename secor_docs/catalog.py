@@ -58,6 +58,7 @@ class PlannedDocument:
     item: Any            # the position/site/equipment/hazard/task view for for_each documents, else None
     item_label: str      # what the document applies to
     addresses: tuple[str, ...]
+    ident: str = ""      # stable identity across rebuilds: key, plus the item's own id for for_each documents
 
     @property
     def filename(self) -> str:
@@ -103,12 +104,13 @@ def plan_catalog(catalog: Catalog, facts_ns: dict, items: dict[str, list], evalu
         element = catalog.element(entry.element)
         if entry.for_each is None:
             planned.append(PlannedDocument(entry.key, entry.id, entry.title, element.id, element.name, entry.kind,
-                                           entry.template, None, "", tuple(entry.addresses)))
+                                           entry.template, None, "", tuple(entry.addresses), entry.key))
             continue
         for n, item in enumerate(items[entry.for_each], start=1):
             planned.append(PlannedDocument(
                 entry.key, entry.id.format(n=n, item=item), entry.title.format(n=n, item=item), element.id,
-                element.name, entry.kind, entry.template, item, getattr(item, "label", ""), tuple(entry.addresses)))
+                element.name, entry.kind, entry.template, item, getattr(item, "label", ""), tuple(entry.addresses),
+                f"{entry.key}:{getattr(item, 'ident', n)}"))
     ids = [d.id for d in planned]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:

@@ -70,23 +70,50 @@ def main(debug: bool, verbose: int) -> None:
 @reported
 def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates) -> None:
     """Build one binder per profile (a folder means every *.yaml in it) into OUT/<slug>/."""
-    from .pipeline import BuildOptions, run_build
+    from .pipeline import BuildOptions, expand_profiles, run_build
 
-    results = run_build(BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs,
-                                     force=force, allow_ineligible=allow_ineligible, templates=tuple(templates)))
-    worst = 0
+    options = BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs, force=force,
+                           allow_ineligible=allow_ineligible, templates=tuple(templates))
+    total = len(expand_profiles(options.profiles))
+    interactive = sys.stderr.isatty() and total > 1
+    bar = click.progressbar(length=total, label="Building", file=sys.stderr) if interactive else None
+
+    def progress(result, done, count):
+        if bar is not None:
+            bar.update(1)
+        elif count > 1:
+            click.echo(f"[{done}/{count}] {'built' if result.ok else 'FAILED'} {result.profile}", err=True)
+
+    if bar is not None:
+        with bar:
+            results = run_build(options, progress)
+    else:
+        results = run_build(options, progress)
     for r in results:
         if r.ok:
-            click.echo(f"built {r.company}: {r.documents} documents -> {out / r.slug} ({r.seconds:.1f} s)")
-            for w in r.warnings:
-                click.echo(f"warning: {r.profile}: {w}", err=True)
-        else:
+            click.echo(f"built {r.company}: {r.documents} documents, {r.pages or 'no'} binder pages -> {out / r.slug} ({r.seconds:.1f} s)")
+            for line in r.changes:
+                click.echo(f"  {line}")
+        for w in r.warnings:
+            click.echo(f"warning: {r.profile}: {w}", err=True)
+        if not r.ok:
             for line in r.error.lines():
                 click.echo(line, err=True)
-            worst = max(worst, r.error.exit_code) if worst != 1 else 1
-            if r.error.exit_code == 1:
-                worst = 1
-    sys.exit(worst)
+    if len(results) > 1:
+        click.echo(_summary(results, out))
+    failed = [r.error.exit_code for r in results if not r.ok]
+    sys.exit(0 if not failed else (1 if 1 in failed else max(failed)))
+
+
+def _summary(results, out: Path) -> str:
+    rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
+    for r in results:
+        rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
+                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + f"\nportfolio: {out / 'portfolio.csv'}"
 
 
 @main.command()

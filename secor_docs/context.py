@@ -168,7 +168,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  tasks=[f"{t.name} ({t.position_title})" for t in users],
                  positions=sorted({t.position_title for t in users}),
                  people=sorted({pv.name for pv in people_views for t in users if pv.position_id == t.position_id}),
-                 title=h.name, label=h.name)
+                 title=h.name, label=h.name, ident=h.key)
 
     hazard_views = {k: hazard_view(hazards[k]) for k in used_keys}
 
@@ -183,7 +183,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  ppe=sorted({p for h in t.hazards for p in h.controls.ppe}),
                  training=sorted({library.training[k].name for h in t.hazards for k in h.training if k in library.training}),
                  people=[pv.name for pv in people_views if pv.position_id == t.position_id],
-                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})")
+                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
 
     task_views = [task_view(t, 0) for t in tasks]
     critical_views = [task_view(t, i) for i, t in enumerate(critical, start=1)]
@@ -201,7 +201,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             custom_hazards=[hazard_views[h.id] for h in pos.custom_hazards if h.id in hazard_views],
             rows=rows, checked_by=checker_for(pos.id),
             training=[library.training[k].name for k in required_training(pos.id)],
-            working_alone=any(t.working_alone for t in pos.tasks), label=pos.title))
+            working_alone=any(t.working_alone for t in pos.tasks), label=pos.title, ident=pos.id))
 
     # ---- sites, first aid, emergencies ----
     first_aiders = [pv for pv in people_views if pv.first_aid_current]
@@ -294,7 +294,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster, emergencies=[emergency_view(k) for k in site_emergencies(site)],
             checklist=checklist_for(site), responders=responders_for(site, site_emergencies(site)),
-            first_aid=first_aid_for(site), label=site.name, title=site.name))
+            first_aid=first_aid_for(site), label=site.name, title=site.name, ident=site.name))
 
     # ---- equipment ----
     equipment_views = []
@@ -305,7 +305,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             maintenance_interval=item.preventive_maintenance or kind.default_maintenance,
             pre_use=list(kind.pre_use), maintenance=list(kind.maintenance), records=kind.records,
             training=[library.training[k].name for k in kind.training if k in library.training],
-            label=item.name, title=item.name))
+            label=item.name, title=item.name, ident=item.name))
 
     # ---- working alone ----
     wa = profile.working_alone

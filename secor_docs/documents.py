@@ -25,16 +25,37 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def document_records(plan) -> list[dict]:
-    """Document-control data for every planned document: first issue on the program's effective date."""
-    effective = plan.loaded.profile.program.effective_date
+def document_records(plan, previous: dict | None = None) -> list[dict]:
+    """Document-control data for every planned document.
+
+    A document the previous build made keeps its revision, dates and history (a later step bumps the ones whose
+    content changed); a new one is first issued on the program's effective date, or on --as-of in a rebuild.
+    """
     senior = plan.built.context["senior_manager"]
-    return [{
-        "id": doc.id, "title": doc.title, "element": doc.element_id, "element_name": doc.element_name,
-        "kind": doc.kind, "key": doc.key, "revision": 1, "effective": effective,
-        "next_review": add_years(effective, 1),
-        "history": [{"revision": 1, "date": effective, "change": "First issue", "approved_by": senior.name}],
-    } for doc in plan.documents]
+    before = {d.get("ident", d["id"]): d for d in (previous or {}).get("documents", [])}
+    first_issue = plan.loaded.profile.program.effective_date if previous is None else plan.as_of
+    records = []
+    for doc in plan.documents:
+        rec = {"id": doc.id, "title": doc.title, "element": doc.element_id, "element_name": doc.element_name,
+               "kind": doc.kind, "key": doc.key, "ident": doc.ident}
+        old = before.get(doc.ident)
+        if old and old.get("history"):
+            rec.update(revision=old["revision"], effective=date.fromisoformat(old["effective"]),
+                       next_review=date.fromisoformat(old["next_review"]),
+                       history=[{**h, "date": date.fromisoformat(h["date"])} for h in old["history"]], previous=old)
+        else:
+            rec.update(revision=1, effective=first_issue, next_review=add_years(first_issue, 1), previous=None,
+                       history=[{"revision": 1, "date": first_issue, "change": "First issue", "approved_by": senior.name}])
+        records.append(rec)
+    return records
+
+
+def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str) -> None:
+    rec["revision"] += 1
+    rec["effective"] = as_of
+    rec["next_review"] = add_years(as_of, 1)
+    rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": "; ".join(reasons),
+                                        "approved_by": approved_by}]
 
 
 def legislation_register(plan) -> list[View]:
@@ -71,11 +92,15 @@ class DocumentRenderer:
         self.records = {r["id"]: r for r in records}
         profile = plan.loaded.profile
         self.logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
-        self.catalog = [View(id=r["id"], title=r["title"], element=r["element"], element_name=r["element_name"],
-                             kind=r["kind"], revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
-                        for r in records]
         self.register = legislation_register(plan)
         self.framework = load_framework(profile.company.certifying_partner)
+
+    @property
+    def catalog(self) -> list[View]:
+        """Every document with its current revision (revisions can change while a build follows the profile)."""
+        return [View(id=r["id"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
+                     revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
+                for r in self.records.values()]
 
     def evidence_view(self, pages: dict[str, int | None]) -> View:
         plan = self.plan
@@ -108,8 +133,13 @@ class DocumentRenderer:
             "keywords": f"SECOR; {doc.element_name}", "comments": ""})
         return target
 
-    def render_all(self, folder: Path) -> list[Path]:
-        return [self.render(doc, folder / DOCUMENTS / f"{doc.filename}.docx") for doc in self.plan.documents]
+    def target(self, folder: Path, doc: PlannedDocument) -> Path:
+        return folder / DOCUMENTS / f"{doc.filename}.docx"
+
+    def render_all(self, folder: Path, late_pages: dict[str, int | None] | None = None) -> list[Path]:
+        """Render every document; the evidence index gets the previous build's binder pages until the new ones are known."""
+        return [self.render(doc, self.target(folder, doc), late_pages if doc.key == LATE else None)
+                for doc in self.plan.documents]
 
     def render_front(self, template: str, binder_view: View, target: Path) -> None:
         profile = self.plan.loaded.profile

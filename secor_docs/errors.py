@@ -42,6 +42,9 @@ class ProfileError(SecorError):
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
 
+    def __reduce__(self):  # keeps the problems when a parallel build sends the error back
+        return (ProfileError, (self.problems,))
+
 
 class IneligibleError(SecorError):
     """The employer is above the SECOR size limit."""

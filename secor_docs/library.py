@@ -145,7 +145,7 @@ class Library(Data):
 
 
 def _read(path: Path) -> dict:
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml-backed when ruamel.yaml.clib is installed: the data files are large
     try:
         with path.open(encoding="utf-8") as f:
             return yaml.load(f) or {}

@@ -34,13 +34,46 @@ def owned_paths(manifest: dict | None) -> set[str]:
         for key in ("docx", "pdf"):
             if doc.get(key):
                 paths.add(doc[key])
-    for value in (manifest.get("binder") or {}).values():
-        if isinstance(value, str):
-            paths.add(value)
-    for key in ("calendar", "changes"):
-        if isinstance(manifest.get(key), str):
-            paths.add(manifest[key])
-    for value in (manifest.get("evidence_index") or {}).values():
+    binder = manifest.get("binder") or {}
+    for value in (binder.get("pdf"), binder.get("docx"), (manifest.get("evidence_index") or {}).get("csv"),
+                  manifest.get("calendar"), manifest.get("changes")):
         if isinstance(value, str):
             paths.add(value)
     return paths
+
+
+def recorded_hashes(manifest: dict | None) -> dict[str, str]:
+    """DOCX and PDF files with the sha256 the build recorded for them."""
+    if not manifest:
+        return {}
+    out = {}
+    for doc in manifest.get("documents", []):
+        if doc.get("docx") and doc.get("sha256"):
+            out[doc["docx"]] = doc["sha256"]
+        if doc.get("pdf") and doc.get("pdf_sha256"):
+            out[doc["pdf"]] = doc["pdf_sha256"]
+    binder = manifest.get("binder") or {}
+    for key, digest in (("pdf", "pdf_sha256"), ("docx", "docx_sha256")):
+        if binder.get(key) and binder.get(digest):
+            out[binder[key]] = binder[digest]
+    return out
+
+
+def edited_files(folder: Path, manifest: dict | None) -> list[str]:
+    """Build outputs whose bytes differ from what the manifest recorded: someone edited them."""
+    from .determinism import sha256
+
+    return sorted(rel for rel, digest in recorded_hashes(manifest).items()
+                  if (folder / rel).is_file() and sha256(folder / rel) != digest)
+
+
+def back_up(folder: Path, files: list[str], stamp: str) -> Path:
+    """Copy edited files to edited-backup/<stamp>/ before a forced rebuild replaces them."""
+    import shutil
+
+    backup = folder / "edited-backup" / stamp
+    for rel in files:
+        dest = backup / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / rel, dest)
+    return backup

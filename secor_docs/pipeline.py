@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from . import __version__
@@ -13,19 +13,22 @@ from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .convert import soffice_path
 from .determinism import sha256
-from .documents import DocumentRenderer, document_records
-from .errors import ConversionError, IneligibleError, InputError, SecorError, TemplateError
+from .documents import DocumentRenderer, document_records, new_revision
+from .errors import ConversionError, EditedOutputError, IneligibleError, InputError, SecorError, TemplateError
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
 from .frameworks import load_framework
 from .library import Library, load_library
-from .manifest import owned_paths, read_manifest, write_manifest
+from .manifest import back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
 from .profile import LoadedProfile, load_profile
 from .records_calendar import build_calendar
+from .revisions import ChangeReport, docx_lines, profile_changes, reasons_for, snapshot
 from .render import TemplateSearchPath, make_env, undeclared_variables
 
 log = logging.getLogger(__name__)
+
+LISTS_REVISIONS = {"document_register"}
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -51,6 +54,7 @@ class BuildResult:
     seconds: float = 0.0
     error: SecorError | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -133,8 +137,26 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         target = options.out / plan.slug
         with build_lock(options.out, plan.slug):
             previous = read_manifest(target)
+            edited = edited_files(target, previous)
+            if edited and not options.force:
+                raise EditedOutputError(
+                    f"{target}: {len(edited)} file(s) changed by hand since the last build: {', '.join(edited[:6])}"
+                    f"{' ...' if len(edited) > 6 else ''}; nothing was written. Save your changes elsewhere (or in a "
+                    f"template), or rebuild with --force to keep a copy in edited-backup/ and replace them")
+            if edited:
+                backup = back_up(target, edited, datetime.now().strftime("%Y%m%d-%H%M%S"))
+                result.warnings.append(f"{len(edited)} hand-edited file(s) copied to {backup} before rebuilding")
+            key = inputs_key(plan, options)
+            if not edited and up_to_date(previous, key, target):
+                result.documents, result.pages = len(previous["documents"]), (previous.get("binder") or {}).get("pages") or 0
+                result.changes, result.ok = ["Nothing changed since the last build; every file kept as it was."], True
+                result.seconds = time.perf_counter() - started
+                return result
             with staging_folder(options.out, plan.slug) as staging:
-                manifest, conversion_error = write_outputs(plan, staging, options, result.timings)
+                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
+                manifest["inputs_key"] = key if conversion_error is None else None
+                write_manifest(staging, manifest)
+                result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
                 swap_in(staging, target, owned, owned_paths(previous))
             t0 = time.perf_counter()
@@ -152,19 +174,52 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
     return result
 
 
-def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict) -> tuple[dict, ConversionError | None]:
+def inputs_key(plan: Plan, options: BuildOptions) -> str:
+    """A fingerprint of everything a build reads: same key, same outputs."""
+    import hashlib
+    import json
+
+    from .resources import data_dir
+
+    h = hashlib.sha256()
+    h.update(json.dumps([__version__, plan.as_of.isoformat(), options.pdf, options.allow_ineligible,
+                         snapshot(plan.loaded.profile)], sort_keys=True).encode())
+    for rel in sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}):
+        h.update(rel.encode() + sha256(plan.search.find(rel)).encode())
+    for path in sorted(data_dir().rglob("*.yaml")):
+        h.update(path.name.encode() + sha256(path).encode())
+    if plan.loaded.profile.company.logo:
+        h.update(sha256((plan.loaded.folder / plan.loaded.profile.company.logo).resolve()).encode())
+    return h.hexdigest()
+
+
+def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
+    from .manifest import recorded_hashes
+
+    if not previous or previous.get("inputs_key") != key:
+        return False
+    return all((target / rel).is_file() for rel in owned_paths(previous))
+
+
+def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict, previous: dict | None,
+                  target: Path) -> tuple[dict, ConversionError | None, ChangeReport]:
     """Every build-owned output, written into the staging folder."""
-    records = document_records(plan)
+    records = document_records(plan, previous)
     renderer = DocumentRenderer(plan, records)
     t0 = time.perf_counter()
-    docx_files = renderer.render_all(folder)
+    previous_pages = {d["id"]: d.get("binder_page") for d in (previous or {}).get("documents", [])} if options.pdf else {}
+    docx_files = renderer.render_all(folder, previous_pages)
+    report = follow_changes(plan, renderer, records, docx_files, previous, target)
     timings["render"] = time.perf_counter() - t0
     manifest = new_manifest(plan, records, docx_files, folder)
+    manifest["profile_snapshot"] = snapshot(plan.loaded.profile)
     conversion_error = None
     pages: dict[str, int | None] = {}
     if options.pdf:
         try:
-            pages = produce_pdfs(plan, renderer, records, docx_files, folder, manifest, options.jobs, timings)
+            reuse = reusable_pdfs(records, docx_files, previous, target)
+            pages = produce_pdfs(plan, renderer, records, docx_files, folder, manifest, options.jobs, timings, reuse,
+                                 previous, target)
         except ConversionError as e:
             if soffice_path() is not None:
                 raise
@@ -176,9 +231,66 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     positions = [p.id for p in plan.loaded.profile.positions]
     (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
     manifest["calendar"] = "records-calendar.ics"
+    (folder / "CHANGES.md").write_text(report.markdown(manifest["company"], manifest["as_of"]), encoding="utf-8")
+    manifest["changes"] = "CHANGES.md"
     timings["evidence"] = time.perf_counter() - t0
     write_manifest(folder, manifest)
-    return manifest, conversion_error
+    return manifest, conversion_error, report
+
+
+def follow_changes(plan: Plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
+                   previous: dict | None, target: Path) -> ChangeReport:
+    """Give every document whose content changed a new revision, with the reasons in its history."""
+    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile))
+    senior = plan.built.context["senior_manager"].name
+    added, revised = [], []
+    entries = list(zip(plan.documents, records, docx_files))
+    # The document register prints every revision, so it is decided after all the others.
+    ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
+    for doc, rec, docx in ordered:
+        old = rec.pop("previous")
+        if old is None:
+            added.append(f"{doc.id} {doc.title}")
+            if doc.key in LISTS_REVISIONS:
+                renderer.render(doc, docx)
+            continue
+        if doc.key in LISTS_REVISIONS:
+            renderer.render(doc, docx)
+        if sha256(docx) == old.get("sha256"):
+            continue
+        old_lines = docx_lines(target / old["docx"])
+        reasons = reasons_for(old_lines, docx_lines(docx), changes, ignore=("rev.", "Revision"))
+        if old["id"] != doc.id:
+            reasons.append(f"document number changed from {old['id']} to {doc.id}")
+        if not reasons:
+            if doc.key in LISTS_REVISIONS:
+                reasons = ["Revisions of other documents recorded"]
+            else:
+                reasons = ["Updated to follow the profile" if changes else "Wording updated (templates or built-in data changed)"]
+        new_revision(rec, plan.as_of, reasons, senior)
+        renderer.render(doc, docx)
+        revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
+    order = {d.id: i for i, d in enumerate(plan.documents)}
+    revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
+    idents = {d.ident for d in plan.documents}
+    removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
+    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None)
+
+
+def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
+    """PDFs of the previous build whose document did not change: no need to convert them again."""
+    if not previous:
+        return {}
+    before = {d.get("ident", d["id"]): d for d in previous.get("documents", [])}
+    reuse = {}
+    for rec, docx in zip(records, docx_files):
+        old = before.get(rec["ident"])
+        if not old or not old.get("pdf") or old.get("sha256") != sha256(docx):
+            continue
+        pdf = target / old["pdf"]
+        if pdf.is_file() and sha256(pdf) == old.get("pdf_sha256"):
+            reuse[docx] = pdf
+    return reuse
 
 
 def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder: Path) -> dict:
@@ -187,6 +299,8 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
         "docx": docx.relative_to(folder).as_posix(), "pdf": None, "sha256": sha256(docx),
         "revision": rec["revision"], "effective": rec["effective"].isoformat(),
         "next_review": rec["next_review"].isoformat(), "binder_page": None, "pages": None,
+        "ident": rec["ident"], "pdf_sha256": None,
+        "history": [{**h, "date": h["date"].isoformat()} for h in rec["history"]],
     } for rec, docx in zip(records, docx_files)]
     return {
         "schema_version": 1,
@@ -203,8 +317,50 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
     }
 
 
-def run_build(options: BuildOptions) -> list[BuildResult]:
-    return [build_one(path, options) for path in expand_profiles(options.profiles)]
+def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
+    """Build every profile; a profile that fails does not stop the others.
+
+    With several profiles and --jobs N, N profiles build at once (one converter each); with one profile, N
+    converters share its documents. `progress(result, done, total)` is called as each profile finishes.
+    """
+    paths = expand_profiles(options.profiles)
+    if len(paths) == 1 or options.jobs == 1:
+        results = []
+        for path in paths:
+            results.append(build_one(path, options))
+            if progress:
+                progress(results[-1], len(results), len(paths))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from dataclasses import replace
+
+        single = replace(options, jobs=1)
+        done: dict[Path, BuildResult] = {}
+        with ProcessPoolExecutor(max_workers=min(options.jobs, len(paths))) as pool:
+            futures = {pool.submit(build_one, path, single): path for path in paths}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(done[futures[future]], len(done), len(paths))
+        results = [done[p] for p in paths]
+    if len(paths) > 1:
+        write_portfolio(options.out, results)
+    return results
+
+
+def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
+    """portfolio.csv: one line per company, for consultants building many clients."""
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "portfolio.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error"])
+        for r in results:
+            writer.writerow([str(r.profile), r.company, "built" if r.ok else "failed", r.documents, r.pages,
+                             len(r.warnings), f"{r.seconds:.1f}", "" if r.ok else " | ".join(r.error.lines())])
+    return path
 
 
 def check_readiness(path: Path, evidence: Path | None, as_of: date | None, months: int | None = None):

@@ -1,6 +1,7 @@
 """The render stage: one shared sandboxed Jinja environment, the template search path, DOCX rendering."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -49,9 +50,26 @@ def lower_first(value: str) -> str:
     return value[:1].lower() + value[1:] if value else value
 
 
+class CachingSandboxedEnvironment(SandboxedEnvironment):
+    """docxtpl compiles a template's XML on every render; one-per-item documents reuse the compiled template."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals or template_class or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = f"{self.autoescape}:{source}"
+        if key not in self._compiled:
+            self._compiled[key] = super().from_string(source)
+        return self._compiled[key]
+
+
+@functools.lru_cache(maxsize=1)
 def make_env() -> SandboxedEnvironment:
     """The one environment for every template and catalog condition: sandboxed, strict, escaping."""
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=False)
+    env = CachingSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=False)
     env.filters.update(longdate=longdate, isodate=isodate, join_names=join_names, lower_first=lower_first)
     return env
 
@@ -114,7 +132,14 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
 
 
 def undeclared_variables(template: Path, env: SandboxedEnvironment) -> set[str]:
+    stat = template.stat()
+    return set(_undeclared(str(template), stat.st_mtime_ns, stat.st_size, env))
+
+
+@functools.lru_cache(maxsize=512)
+def _undeclared(path: str, mtime: int, size: int, env: SandboxedEnvironment) -> frozenset[str]:
+    template = Path(path)
     try:
-        return set(DocxTemplate(str(template)).get_undeclared_template_variables(jinja_env=env))
+        return frozenset(DocxTemplate(path).get_undeclared_template_variables(jinja_env=env))
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"{template}: paragraph line {e.lineno}: template syntax error: {e.message}") from None
