@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import sys
 import traceback
 from datetime import date
@@ -23,6 +24,10 @@ def _as_of(ctx, param, value):
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected a date YYYY-MM-DD; got {value!r}") from None
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
 
 
 def reported(fn):
@@ -53,6 +58,8 @@ def reported(fn):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug logs).")
 def main(debug: bool, verbose: int) -> None:
     """Generate an Alberta SECOR health and safety program binder from a company profile."""
+    # SIGTERM unwinds like Ctrl-C, so staging folders and converters are cleaned up and the previous build stays.
+    signal.signal(signal.SIGTERM, _terminate)
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -119,9 +126,12 @@ def _summary(results, out: Path) -> str:
 @main.command()
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD).")
+@click.option("--strict", is_flag=True, help="Treat lint warnings as errors.")
 @reported
-def validate(profiles, as_of) -> None:
-    """Check profiles without building; print file:line:col: message per problem."""
+def validate(profiles, as_of, strict) -> None:
+    """Check profiles without building; print file:line:col: message per problem, then lint warnings."""
+    from .facts import ineligibility_message
+    from .lint import lint
     from .pipeline import expand_profiles, plan_build
 
     failed = False
@@ -133,14 +143,20 @@ def validate(profiles, as_of) -> None:
             for line in e.lines():
                 click.echo(line, err=True)
             continue
+        warnings = lint(plan.loaded, plan.facts, plan.built)
+        for line in warnings:
+            click.echo(line, err=True)
         for w in plan.facts.warnings:
-            click.echo(f"warning: {path}: {w}", err=True)
+            click.echo(f"{path}: warning: {w}", err=True)
         if not plan.facts.eligible:
-            from .facts import ineligibility_message
             failed = True
             click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
             continue
-        click.echo(f"{path}: valid ({len(plan.documents)} documents planned)")
+        if strict and (warnings or plan.facts.warnings):
+            failed = True
+            click.echo(f"{path}: {len(warnings) + len(plan.facts.warnings)} warning(s) with --strict", err=True)
+            continue
+        click.echo(f"{path}: valid ({len(plan.documents)} documents planned{', ' + str(len(warnings)) + ' warnings' if warnings else ''})")
     sys.exit(1 if failed else 0)
 
 
@@ -157,7 +173,37 @@ def list_keys(what) -> None:
 
 @main.group()
 def templates() -> None:
-    """Work with Word templates: list the variables they can use."""
+    """Work with Word templates: export the built-in set, check an edited set, list variables."""
+
+
+@templates.command(name="export")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
+@reported
+def templates_export(folder, force) -> None:
+    """Copy the built-in Word templates into FOLDER for editing (then build with --templates FOLDER)."""
+    from .template_tools import export_templates
+
+    written = export_templates(folder, force)
+    click.echo(f"copied {len(written)} templates to {folder}; edit any of them, delete the rest, then build with --templates {folder}")
+
+
+@templates.command(name="check")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--profile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Profile to render against (default: the bundled example).")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD).")
+@reported
+def templates_check(folder, profile, as_of) -> None:
+    """Report every problem in a template folder: broken tags, unknown variables, failed trial renders."""
+    from .resources import example_profile
+    from .template_tools import check_templates
+
+    problems = check_templates(folder, profile or example_profile(), as_of)
+    for line in problems:
+        click.echo(line, err=True)
+    click.echo(f"{folder}: {'no problems' if not problems else str(len(problems)) + ' problem(s)'}")
+    sys.exit(1 if problems else 0)
 
 
 @templates.command(name="variables")
@@ -202,3 +248,63 @@ def check(profile, evidence, as_of, months, as_json) -> None:
         for line in report_lines(report):
             click.echo(line)
     sys.exit(0 if report.ready else 1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="company-profile.yaml")
+@click.option("--no-input", is_flag=True, help="Do not ask questions; write a complete starter profile.")
+@click.option("--industry", help="Industry key (secor-docs list industries).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@reported
+def init(path, no_input, industry, force) -> None:
+    """Write a new commented profile, proposing the industry's positions, tasks and hazards."""
+    from .errors import InputError
+    from .library import load_library
+    from .starter import Answers, default_people, starter_profile
+
+    library = load_library()
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
+    if industry and industry not in library.industries:
+        raise InputError(f"unknown industry '{industry}'; choose one of: {', '.join(sorted(library.industries))}")
+    if no_input:
+        answers = Answers(industry=industry or "general_construction")
+    else:
+        keys = sorted(library.industries)
+        industry = industry or click.prompt("Industry", type=click.Choice(keys), default="general_construction")
+        ind = library.industries[industry]
+        answers = Answers(industry=industry)
+        answers.legal_name = click.prompt("Legal name (as registered with WCB-Alberta)", default=answers.legal_name)
+        answers.wcb_account = click.prompt("WCB-Alberta account number", default=answers.wcb_account)
+        answers.address = click.prompt("Head office address", default=answers.address)
+        answers.phone = click.prompt("Phone", default=answers.phone)
+        answers.partner = click.prompt("Certifying partner", type=click.Choice(sorted(library.frameworks)), default=ind.suggested_partner)
+        answers.senior_manager = click.prompt("Senior manager (owner) name", default=answers.senior_manager)
+        positions = [p.id for p in ind.positions]
+        click.echo(f"Positions proposed for {ind.name}: {', '.join(positions)}")
+        people = [(answers.senior_manager, "owner", click.prompt(f"Position of {answers.senior_manager}", type=click.Choice(positions), default=positions[0]))]
+        while True:
+            name = click.prompt("Another person's name (empty to finish)", default="", show_default=False)
+            if not name:
+                break
+            role = click.prompt("  role", type=click.Choice(["manager", "supervisor", "worker"]), default="worker")
+            people.append((name, role, click.prompt("  position", type=click.Choice(positions), default=positions[-1])))
+        answers.people = people if len(people) > 1 else default_people(answers, library)[:1]
+        answers.site_name = click.prompt("Main site name", default=answers.site_name)
+        answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
+        answers.travel_minutes = click.prompt("Travel minutes to it", type=int, default=answers.travel_minutes)
+    path.write_text(starter_profile(answers, library), encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: secor-docs validate {path}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the profile's JSON Schema (for editor completion and validation)."""
+    import json as json_lib
+
+    from .model import Profile
+
+    data = Profile.model_json_schema()
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["title"] = "secor-docs company profile (schema_version 1)"
+    click.echo(json_lib.dumps(data, indent=2))

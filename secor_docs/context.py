@@ -89,11 +89,20 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                 keys.append("hsr_training")
             if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
                 keys.append("supervisor_safety")
+        role_only = {"supervisor_safety", "hsr_training"}  # given by role below, not by a hazard
         seen = []
         for k in keys:
-            if k in library.training and k not in seen:
+            if k in library.training and k not in seen and (k not in role_only or person is not None and k in role_keys(person)):
                 seen.append(k)
         return seen
+
+    def role_keys(person: Person) -> set[str]:
+        keys = set()
+        if person.health_safety_representative:
+            keys.add("hsr_training")
+        if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
+            keys.add("supervisor_safety")
+        return keys
 
     def training_status(person: Person, key: str) -> View:
         course = library.training[key]

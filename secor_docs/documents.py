@@ -98,7 +98,7 @@ class DocumentRenderer:
     @property
     def catalog(self) -> list[View]:
         """Every document with its current revision (revisions can change while a build follows the profile)."""
-        return [View(id=r["id"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
+        return [View(id=r["id"], key=r["key"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
                      revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
                 for r in self.records.values()]
 
@@ -127,7 +127,8 @@ class DocumentRenderer:
                        register=self.register, evidence=self.evidence_view(pages or {}))
         stamp = datetime.combine(rec["effective"], datetime.min.time())
         company = self.plan.loaded.profile.company.legal_name
-        render_docx(self.plan.templates[doc.template], context, target, self.plan.env, logo=self.logo, properties={
+        render_docx(self.plan.templates[doc.template], context, target, self.plan.env, logo=self.logo,
+                    brand=self.plan.look.brand, properties={
             "title": doc.title, "author": company, "subject": f"{doc.id} SECOR health and safety program",
             "created": stamp, "modified": stamp, "last_modified_by": "secor-docs", "revision": rec["revision"],
             "keywords": f"SECOR; {doc.element_name}", "comments": ""})
@@ -143,10 +144,9 @@ class DocumentRenderer:
 
     def render_front(self, template: str, binder_view: View, target: Path) -> None:
         profile = self.plan.loaded.profile
-        binder = View(toc=binder_view.toc, element=binder_view.element,
-                      prepared_by=f"secor-docs for {profile.company.legal_name}")
+        binder = View(toc=binder_view.toc, element=binder_view.element, prepared_by=self.plan.look.prepared_by)
         context = dict(self.plan.built.context, binder=binder, doc=None, item=None, catalog=self.catalog,
                        register=self.register, evidence=None)
         stamp = datetime.combine(self.plan.as_of, datetime.min.time())
         render_docx(self.plan.search.find(template), context, target, self.plan.env, logo=self.logo,
-                    properties={"title": "SECOR binder", "author": profile.company.legal_name, "created": stamp, "modified": stamp})
+                    brand=self.plan.look.brand, properties={"title": "SECOR binder", "author": profile.company.legal_name, "created": stamp, "modified": stamp})

@@ -58,6 +58,12 @@ class InputError(SecorError):
     exit_code = 1
 
 
+class OutputError(SecorError):
+    """The output folder cannot be written (full disk, read-only); the previous build is intact."""
+
+    exit_code = 8
+
+
 class DataError(SecorError):
     """The built-in or consultant domain data is inconsistent (a bug in data, not in the profile)."""
 

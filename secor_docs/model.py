@@ -160,6 +160,17 @@ class EmergencyContact(Strict):
     phone: Text
 
 
+class PreparedBy(Strict):
+    name: Text = Field(description="Consultant or person who prepared the binder.")
+    company: Text | None = Field(None, description="Consulting firm.")
+    phone: Text | None = None
+    email: Text | None = None
+
+
+class Branding(Strict):
+    colour: Annotated[str, Field(pattern=r"^#?[0-9A-Fa-f]{6}$")] = Field(description="Brand colour for headings and table headers, e.g. '#2E7D32'.")
+
+
 class Profile(Strict):
     schema_version: Literal[1]
     company: Company
@@ -172,3 +183,5 @@ class Profile(Strict):
     emergency_contacts: list[EmergencyContact] = Field(default_factory=list)
     contractors: StrictBool = False
     templates: Text | None = Field(None, description="Optional folder of template overrides, relative to the profile.")
+    prepared_by: PreparedBy | None = Field(None, description="Optional: who prepared the binder (printed on the cover); overrides the consultant settings file.")
+    branding: Branding | None = Field(None, description="Optional: brand colour; overrides the consultant settings file.")

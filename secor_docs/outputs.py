@@ -56,9 +56,29 @@ def build_lock(out: Path, slug: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def remove_abandoned(out: Path, slug: str) -> None:
+    """Staging folders left by a build that was killed outright (SIGKILL, power loss)."""
+    for prefix in (STAGING_PREFIX, OLD_PREFIX):
+        for folder in out.glob(f"{prefix}{slug}-*"):
+            pid = folder.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def staging_folder(out: Path, slug: str) -> Iterator[Path]:
     """A private folder beside the target; removed on any failure or interruption."""
+    remove_abandoned(out, slug)
     staging = out / f"{STAGING_PREFIX}{slug}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,7 +15,8 @@ from .context import Built, build_context
 from .convert import soffice_path
 from .determinism import sha256
 from .documents import DocumentRenderer, document_records, new_revision
-from .errors import ConversionError, EditedOutputError, IneligibleError, InputError, SecorError, TemplateError
+from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
+                     TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
 from .frameworks import load_framework
@@ -24,11 +26,12 @@ from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_
 from .profile import LoadedProfile, load_profile
 from .records_calendar import build_calendar
 from .revisions import ChangeReport, docx_lines, profile_changes, reasons_for, snapshot
-from .render import TemplateSearchPath, make_env, undeclared_variables
+from .settings import Presentation, load_settings, presentation
+from .render import TemplateSearchPath, locate_names, make_env, undeclared_variables
 
 log = logging.getLogger(__name__)
 
-LISTS_REVISIONS = {"document_register"}
+LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -66,6 +69,7 @@ class Plan:
     documents: list[PlannedDocument]
     templates: dict[str, Path]
     search: TemplateSearchPath
+    look: Presentation
     slug: str
     as_of: date
     env: object
@@ -98,7 +102,11 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
         raise IneligibleError(f"{path}: {ineligibility_message(facts)}")
     built = build_context(profile, facts, library)
     env = make_env()
-    overrides = list(templates)
+    settings, settings_file = load_settings()
+    look = presentation(profile, settings, settings_file)
+    overrides = list(templates)  # consultant folders first, then the profile's own, then the built-in set
+    if look.templates:
+        overrides.append(look.templates)
     if profile.templates:
         overrides.append((loaded.folder / profile.templates).resolve())
     search = TemplateSearchPath(overrides)
@@ -117,8 +125,9 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     for rel, tpl_path in resolved.items():
         missing = undeclared_variables(tpl_path, env) - known
         if missing:
-            raise TemplateError(f"{tpl_path}: uses variables the build does not provide: {', '.join(sorted(missing))}")
-    return Plan(loaded, facts, built, documents, resolved, search, slugify(profile.company.legal_name), as_of, env)
+            raise TemplateError(f"{tpl_path}: uses variables the build does not provide: {', '.join(locate_names(tpl_path, missing))}"
+                                f" (secor-docs templates variables PROFILE lists them)")
+    return Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
 
 
 def build_one(path: Path, options: BuildOptions) -> BuildResult:
@@ -170,6 +179,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         result.error = conversion_error
     except SecorError as e:
         result.error = e
+    except OSError as e:  # disk full, permissions, a folder that vanished: the previous build is untouched
+        result.error = OutputError(f"{options.out}: cannot write the build: {e.strerror or e}")
     result.seconds = time.perf_counter() - started
     return result
 
@@ -183,7 +194,7 @@ def inputs_key(plan: Plan, options: BuildOptions) -> str:
 
     h = hashlib.sha256()
     h.update(json.dumps([__version__, plan.as_of.isoformat(), options.pdf, options.allow_ineligible,
-                         snapshot(plan.loaded.profile)], sort_keys=True).encode())
+                         snapshot(plan.loaded.profile), plan.look.prepared_by, plan.look.brand], sort_keys=True).encode())
     for rel in sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}):
         h.update(rel.encode() + sha256(plan.search.find(rel)).encode())
     for path in sorted(data_dir().rglob("*.yaml")):
@@ -221,9 +232,13 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
             pages = produce_pdfs(plan, renderer, records, docx_files, folder, manifest, options.jobs, timings, reuse,
                                  previous, target)
         except ConversionError as e:
-            if soffice_path() is not None:
-                raise
             conversion_error = e  # the Word files are still delivered; the exit status says PDF is missing
+            for entry in manifest["documents"]:
+                entry.update(pdf=None, pages=None, binder_page=None, pdf_sha256=None)
+            manifest["binder"] = {"pdf": None, "docx": None, "pages": None}
+            for stale in list((folder / "documents").glob("*.pdf")) + [folder / "binder.pdf", folder / "binder.docx"]:
+                stale.unlink(missing_ok=True)
+            shutil.rmtree(folder / ".front", ignore_errors=True)
     t0 = time.perf_counter()
     rows = renderer.evidence_view(pages).rows
     write_index_csv(rows, folder / "evidence-index.csv")

@@ -102,10 +102,39 @@ def _part_name(tpl: DocxTemplate) -> str:
     return {"": "body"}.get(str(name), str(name).rsplit("/", 1)[-1].replace(".xml", "").replace("document", "body"))
 
 
+def tint(colour: str, amount: float) -> str:
+    """colour mixed with white; amount 0 = colour, 1 = white."""
+    rgb = [int(colour[i:i + 2], 16) for i in (0, 2, 4)]
+    return "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def apply_brand(path: Path, brand: str) -> None:
+    """Swap the built-in heading colour and table shading for the brand colour and its tints."""
+    import zipfile
+
+    from .authoring import BRAND
+
+    swaps = {BRAND: brand, "D9E2EC": tint(brand, 0.82), "E8EEF4": tint(brand, 0.9)}
+    with zipfile.ZipFile(path) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in members:
+            if name.endswith(".xml"):
+                text = blob.decode("utf-8")
+                for old, new in swaps.items():
+                    text = text.replace(f'"{old}"', f'"{new}"')
+                blob = text.encode("utf-8")
+            z.writestr(name, blob)
+
+
 def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvironment, *,
-                properties: dict, logo: Path | None) -> None:
+                properties: dict, logo: Path | None, brand: str | None = None) -> None:
     """Render one template to `target`; any template fault becomes a TemplateError naming file and paragraph."""
-    tpl = DocxTemplate(str(template))
+    try:
+        tpl = DocxTemplate(str(template))
+        tpl.init_docx()
+    except Exception as e:  # not a Word file, or unreadable
+        raise TemplateError(f"{template}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
     ctx = dict(context)
     ctx["logo"] = InlineImage(tpl, str(logo), height=Mm(12)) if logo else ""
     try:
@@ -128,12 +157,45 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
         setattr(props, key, value)
     target.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(target))
+    from .authoring import BRAND
+
+    if brand and brand != BRAND:
+        apply_brand(target, brand)
     normalise_docx(target)
 
 
 def undeclared_variables(template: Path, env: SandboxedEnvironment) -> set[str]:
+    """Top-level names a template uses; a broken tag is reported with its paragraph first."""
     stat = template.stat()
+    check_tags(str(template), stat.st_mtime_ns, stat.st_size)
     return set(_undeclared(str(template), stat.st_mtime_ns, stat.st_size, env))
+
+
+@functools.lru_cache(maxsize=512)
+def check_tags(path: str, mtime: int, size: int) -> None:
+    """Every paragraph must close what it opens: docxtpl silently drops the text after an unclosed '{{'."""
+    from docx import Document
+
+    try:
+        doc = Document(path)
+    except Exception as e:
+        raise TemplateError(f"{path}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
+    parts = [("body", doc.paragraphs, doc.tables)]
+    for section in doc.sections:
+        parts += [("header", section.header.paragraphs, section.header.tables),
+                  ("footer", section.footer.paragraphs, section.footer.tables)]
+    for part, paragraphs, tables in parts:
+        all_paragraphs = list(paragraphs)
+        for table in tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    all_paragraphs += cell.paragraphs
+        for number, paragraph in enumerate(all_paragraphs, 1):
+            text = paragraph.text
+            for opening, closing in (("{{", "}}"), ("{%", "%}"), ("{#", "#}")):
+                if text.count(opening) != text.count(closing):
+                    raise TemplateError(f"{path}: {part} paragraph {number}: template syntax error: '{opening}' and "
+                                        f"'{closing}' do not pair up in {text.strip()[:80]!r}")
 
 
 @functools.lru_cache(maxsize=512)
@@ -143,3 +205,22 @@ def _undeclared(path: str, mtime: int, size: int, env: SandboxedEnvironment) -> 
         return frozenset(DocxTemplate(path).get_undeclared_template_variables(jinja_env=env))
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"{template}: paragraph line {e.lineno}: template syntax error: {e.message}") from None
+
+
+def locate_names(template: Path, names: set[str]) -> list[str]:
+    """'name (paragraph N)' for each name, from the first paragraph whose Jinja tags use it."""
+    from docx import Document
+
+    doc = Document(str(template))
+    paragraphs = list(doc.paragraphs)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs += cell.paragraphs
+    tags = re.compile(r"\{[{%](.*?)[}%]\}")
+    found = []
+    for name in sorted(names):
+        word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+        where = next((i for i, p in enumerate(paragraphs, 1) if any(word.search(t) for t in tags.findall(p.text))), None)
+        found.append(f"{name} (paragraph {where})" if where else f"{name} (header or footer)")
+    return found

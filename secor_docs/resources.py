@@ -14,3 +14,8 @@ def templates_dir() -> Path:
     # A wheel carries the templates inside the package; a source checkout keeps them at the top level.
     inside = PACKAGE / "templates"
     return inside if inside.is_dir() else PACKAGE.parent / "templates"
+
+
+def example_profile() -> Path:
+    """The bundled example profile (contract example), used to try templates."""
+    return data_dir() / "example-profile.yaml"

@@ -15,8 +15,8 @@ DEFAULT = RiskMatrix(
     bands=[
         RiskBand(name="Low", min=1, max=3, action="Acceptable with the listed controls; review at the next scheduled hazard assessment review."),
         RiskBand(name="Medium", min=4, max=6, action="Controls must be in place before work starts; the supervisor checks them at the field level hazard assessment."),
-        RiskBand(name="High", min=8, max=9, action="Work only with engineering or administrative controls in place and verified by the supervisor; treated as a critical task with a written safe job procedure."),
-        RiskBand(name="Critical", min=12, max=16, action="Do not start or continue the work until the risk is reduced; the senior manager approves the controls in writing."),
+        RiskBand(name="High", min=8, max=9, action="Work only with engineering or administrative controls in place and verified by the supervisor before work starts; reviewed at every field level hazard assessment."),
+        RiskBand(name="Critical", min=12, max=16, action="A critical task: do not start or continue the work until the controls reduce the risk; the task has a written safe job procedure and the senior manager approves the controls in writing."),
     ],
 )
 

@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem, ProfileError
 
@@ -91,11 +92,17 @@ def load_yaml(path: Path, display: str | None = None) -> YamlSource:
         raise ProfileError([Problem(name, mark.line + 1, mark.column + 1, "", f"{what}; each key may appear once")]) from e
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        msg = (e.problem or e.context or "invalid YAML").strip()
+        msg = " ".join((e.problem or e.context or "invalid YAML").split())
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise ProfileError([Problem(name, line, col, "", f"not valid YAML: {msg}")]) from e
+    except ReaderError as e:  # a character YAML does not allow, such as a control character
+        before = text[: e.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "?")
+        raise ProfileError([Problem(name, line, col, "", f"contains the character U+{code:04X}, which a profile cannot hold; remove it")]) from e
     except (YAMLError, ValueError) as e:
-        raise ProfileError([Problem(name, None, None, "", f"not valid YAML: {e}")]) from e
+        message = " ".join(str(e).split())
+        raise ProfileError([Problem(name, None, None, "", f"not valid YAML: {message}")]) from e
     except RecursionError as e:
         raise ProfileError([Problem(name, None, None, "", "nesting is too deep to be a profile")]) from e
     source = YamlSource(name, None, {(): (1, 1)})

@@ -1,0 +1,72 @@
+"""Profile lint: things that are valid but that an auditor would question. Warnings; `validate --strict` fails on them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .context import Built
+from .facts import Facts
+from .profile import LoadedProfile
+
+
+# Given by the company at orientation (recorded on the orientation checklist), or handled elsewhere (first aid).
+COMPANY_DELIVERED = {"orientation", "violence_harassment_prevention", "working_alone", "first_aid", "supervisor_safety"}
+
+
+@dataclass(frozen=True)
+class Warning_:
+    path: tuple
+    message: str
+
+
+def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
+    """`file:line:col: warning: field: message` lines."""
+    profile = loaded.profile
+    found: list[Warning_] = []
+    used = {k for pos in profile.positions for t in pos.tasks for k in t.hazards}
+    high = built.matrix.top_rank - 1 if built.matrix.top_rank >= 2 else built.matrix.top_rank
+    for i, pos in enumerate(profile.positions):
+        for j, task in enumerate(pos.tasks):
+            for k, key in enumerate(task.hazards):
+                h = built.hazards[key]
+                if h.residual.rank >= high and h.ppe_only:
+                    found.append(Warning_(("positions", i, "tasks", j, "hazards", k),
+                                          f"'{h.name}' stays {h.residual.band} after controls and is controlled by PPE only; add elimination, engineering or administrative controls"))
+        for j, h in enumerate(pos.custom_hazards):
+            if h.id not in used:
+                found.append(Warning_(("positions", i, "custom_hazards", j, "id"), f"custom hazard '{h.id}' is not used by any task"))
+        holders = [p for p in profile.people if p.position == pos.id and p.name in facts.current_people]
+        if not holders:
+            found.append(Warning_(("positions", i, "id"), f"nobody currently holds the position '{pos.title}'"))
+    people = {pv.name: pv for pv in built.context["people"]}
+    from .library import load_library
+
+    courses = load_library().training
+    for i, pos in enumerate(profile.positions):
+        holders = [people[p.name] for p in profile.people if p.position == pos.id and p.name in people]
+        if not holders:
+            continue
+        for j, task in enumerate(pos.tasks):
+            needed = []
+            for key in task.hazards:
+                needed += [k for k in built.hazards[key].training if k not in needed]
+            for key in needed:
+                course = courses.get(key)
+                if course is None or not course.legal or key in COMPANY_DELIVERED:
+                    continue  # company-delivered topics are covered by orientation; first aid by the first aid assessment
+                statuses = [s for h in holders for s in h.required if s.key == key]
+                if statuses and not any(s.ok for s in statuses):
+                    expired = [s for s in statuses if s.status.startswith("EXPIRED")]
+                    what = "has expired for everyone holding it" if expired and len(expired) == len(statuses) else "is held by nobody who does it"
+                    found.append(Warning_(("positions", i, "tasks", j, "hazards"), f"task '{task.name}' needs '{course.name}' training, which {what}"))
+    for i, person in enumerate(profile.people):
+        if person.under_18 and person.name in people:
+            alone = [t.name for t in next(p for p in profile.positions if p.id == person.position).tasks if t.working_alone]
+            if alone:
+                found.append(Warning_(("people", i, "under_18"), f"{person.name} is under 18 and holds a position with tasks done alone: {', '.join(alone)}"))
+    wa = profile.working_alone
+    if wa and facts.working_alone:
+        lone = {p.name for p in profile.people for pos in profile.positions if p.position == pos.id
+                and any(t.working_alone for t in pos.tasks) and p.name in facts.current_people}
+        if wa.contact in lone and len(lone) == 1:
+            found.append(Warning_(("working_alone", "contact"), f"the check-in contact '{wa.contact}' is the person who works alone; name someone else"))
+    return [f"{s[:s.index(': ')]}: warning: {s[s.index(': ') + 2:]}" for s in (str(loaded.source.problem(w.path, w.message)) for w in found)]
