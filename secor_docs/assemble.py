@@ -68,14 +68,18 @@ def _toc(elements, docs, layout: Layout | None) -> list[View]:
 
 
 def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
-                     target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None) -> Layout:
+                     target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None,
+                     convert_first: dict[int, Path] | None = None) -> Layout:
     """Lay out the binder until page numbers settle, then merge it.
 
     `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
     `render_late(pages, path)`, when given, renders the last document (the evidence index), which prints the binder
     pages of all the others; it is laid out with the front matter, so its own length moves nothing before it.
+    `convert_first` maps positions in `docs` to DOCX files still to convert: they go through LibreOffice together
+    with the first front-matter pass, so a cold build starts LibreOffice once for almost everything.
     """
     used = [(eid, name) for eid, name in elements if any(d.element_id == eid for d in docs)]
+    pending = dict(convert_first or {})
     layout: Layout | None = None
     counts: dict[str, int] | None = None
     for attempt in range(MAX_PASSES):
@@ -93,11 +97,19 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         if render_late is not None:
             front["late"] = workdir / "90 late.docx"
             render_late({d.id: (layout.start.get(d.id) if layout else None) for d in docs}, front["late"])
-        pdfs = convert_to_pdf(list(front.values()), workdir, jobs=jobs)
+        pdfs = convert_to_pdf(list(front.values()) + list(pending.values()), workdir, jobs=jobs)
+        for index, docx in pending.items():
+            final = docx.with_suffix(".pdf")
+            pdfs[docx].replace(final)
+            docs[index].pdf, docs[index].pages = final, pdf_pages(final)
+        pending = {}
         new_counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
         if render_late is not None:
             docs[-1].pdf, docs[-1].pages = pdfs[front["late"]], new_counts["late"]
-        settled = layout is not None and new_counts == counts
+        # The evidence index comes last: its own length moves no other page, so it does not need another pass.
+        settled = layout is not None and {k: v for k, v in new_counts.items() if k != "late"} == \
+            {k: v for k, v in (counts or {}).items() if k != "late"}
+        log.debug("binder layout pass %d: front matter pages %s", attempt + 1, new_counts)
         counts = new_counts
         layout = compute_layout(used, docs, counts["cover"], counts["contents"],
                                 {eid: counts[f"element:{eid}"] for eid, _ in used})

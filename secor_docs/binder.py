@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 
 from .assemble import CONTENTS, COVER, DIVIDER, BinderDoc, build_binder_pdf
-from .binder_docx import compose_binder_docx, fill_toc, set_docx_dates
+from .binder_docx import BackgroundWordBinder
+from .context import View
 from .catalog import load_catalog
-from .convert import convert_to_pdf, normalise_pdf, pdf_pages
+from .convert import normalise_pdf, pdf_pages
 from .determinism import sha256
 from .documents import DOCUMENTS, LATE, DocumentRenderer
 from .revisions import snapshot
@@ -53,7 +54,7 @@ def reuse_previous_binder(manifest: dict, key: str, previous: dict | None, targe
 def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path], folder: Path,
                  manifest: dict, jobs: int, timings: dict, reuse: dict[Path, Path] | None = None,
                  previous: dict | None = None, target: Path | None = None) -> dict[str, int]:
-    """Convert every document, lay out and merge the binder, compose the Word binder. Returns binder pages by id."""
+    """Convert the documents, lay out and merge binder.pdf, and make binder.docx beside it. Returns binder pages."""
     company = plan.loaded.profile.company.legal_name
     key = binder_key(plan, manifest)
     if target is not None and reuse_previous_binder(manifest, key, previous, target, folder):
@@ -61,54 +62,72 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         return {d["id"]: d["binder_page"] for d in manifest["documents"]}
     t0 = time.perf_counter()
     late_index = next((i for i, d in enumerate(plan.documents) if d.key == LATE), None)
+    if late_index is not None and late_index != len(plan.documents) - 1:
+        raise RuntimeError("the evidence index must be the last document of the catalog")
     reuse = {docx: pdf for docx, pdf in (reuse or {}).items() if late_index is None or docx != docx_files[late_index]}
-    for docx, old_pdf in reuse.items():  # unchanged documents keep their PDF from the previous build
-        shutil.copyfile(old_pdf, docx.with_suffix(".pdf"))
-    early = [f for i, f in enumerate(docx_files) if i != late_index and f not in reuse]
-    pdfs = convert_to_pdf(early, folder / DOCUMENTS, jobs=jobs)
-    timings["convert"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    docs = []
+    docs, convert_first = [], {}
     for i, (rec, docx) in enumerate(zip(records, docx_files)):
-        pdf = pdfs.get(docx, folder / DOCUMENTS / (docx.stem + ".pdf"))
-        docs.append(BinderDoc(rec["id"], rec["title"], rec["element"], pdf, pdf_pages(pdf) if i != late_index else 1))
+        pdf = docx.with_suffix(".pdf")
+        if docx in reuse:  # unchanged documents keep their PDF from the previous build
+            shutil.copyfile(reuse[docx], pdf)
+        elif i != late_index:
+            convert_first[i] = docx
+        docs.append(BinderDoc(rec["id"], rec["title"], rec["element"], pdf, pdf_pages(pdf) if docx in reuse else 1))
     work = folder / ".front"
     work.mkdir()
-    late = None
-    if late_index is not None:
-        if late_index != len(docs) - 1:
-            raise RuntimeError("the evidence index must be the last document of the catalog")
-        late = lambda pages, path: renderer.render(plan.documents[late_index], path, pages)  # noqa: E731
-    layout = build_binder_pdf(
-        elements=[(e.id, e.name) for e in load_catalog().elements], docs=docs, workdir=work,
-        target=folder / "binder.pdf", day=plan.as_of, jobs=jobs, render_late=late,
-        render_front=renderer.render_front,
-        metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
-                  "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
-                  "/Keywords": "SECOR; Alberta; health and safety program"})
-    if late is not None:  # keep the final evidence index (with binder pages) beside the other documents
-        shutil.copyfile(work / "90 late.docx", docx_files[late_index])
-        shutil.copyfile(work / "90 late.pdf", docx_files[late_index].with_suffix(".pdf"))
-        docs[late_index].pdf = docx_files[late_index].with_suffix(".pdf")
-    for rec, doc, entry, docx in zip(records, docs, manifest["documents"], docx_files):
-        if docx not in reuse:
-            normalise_pdf(doc.pdf, {"/Title": f"{rec['id']} {rec['title']}", "/Author": company,
-                                    "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
-        entry.update(pdf=doc.pdf.relative_to(folder).as_posix(), pages=doc.pages, binder_page=doc.binder_page,
-                     sha256=sha256(docx), pdf_sha256=sha256(doc.pdf))
-    manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key,
-                               "pdf_sha256": sha256(folder / "binder.pdf")})
-    timings["assemble"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    dividers = {eid: work / f"10 divider {eid}.docx" for eid, _ in ((e.id, e.name) for e in load_catalog().elements)
-                if (work / f"10 divider {eid}.docx").exists()}
-    binder_docx = folder / "binder.docx"
-    compose_binder_docx(work / "00 cover.docx", dividers, [(r["element"], d) for r, d in zip(records, docx_files)], binder_docx)
-    if not fill_toc(binder_docx):
-        log.warning("binder.docx: contents not filled (LibreOffice's Python bridge, package python3-uno, is missing); Word fills it on open")
-    set_docx_dates(binder_docx, plan.as_of, f"{company}: SECOR Health and Safety Program", company)
-    manifest["binder"]["docx"] = "binder.docx"
-    manifest["binder"]["docx_sha256"] = sha256(binder_docx)
-    timings["binder_docx"] = time.perf_counter() - t0
+    word = start_word_binder(plan, renderer, records, docx_files, late_index, work, folder / "binder.docx")
+    try:
+        late = None
+        if late_index is not None:
+            late = lambda pages, path: renderer.render(plan.documents[late_index], path, pages)  # noqa: E731
+        layout = build_binder_pdf(
+            elements=[(e.id, e.name) for e in load_catalog().elements], docs=docs, workdir=work,
+            target=folder / "binder.pdf", day=plan.as_of, jobs=jobs, render_late=late, convert_first=convert_first,
+            render_front=renderer.render_front,
+            metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
+                      "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
+                      "/Keywords": "SECOR; Alberta; health and safety program"})
+        if late is not None:  # the final evidence index (with binder pages) replaces the first render
+            shutil.copyfile(work / "90 late.docx", docx_files[late_index])
+            shutil.copyfile(work / "90 late.pdf", docx_files[late_index].with_suffix(".pdf"))
+            docs[late_index].pdf = docx_files[late_index].with_suffix(".pdf")
+        word.release_late()
+        timings["convert_and_assemble"] = time.perf_counter() - t0
+        for rec, doc, entry, docx in zip(records, docs, manifest["documents"], docx_files):
+            if docx not in reuse:
+                normalise_pdf(doc.pdf, {"/Title": f"{rec['id']} {rec['title']}", "/Author": company,
+                                        "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
+            entry.update(pdf=doc.pdf.relative_to(folder).as_posix(), pages=doc.pages, binder_page=doc.binder_page,
+                         sha256=sha256(docx), pdf_sha256=sha256(doc.pdf))
+        manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key,
+                                   "pdf_sha256": sha256(folder / "binder.pdf")})
+        t0 = time.perf_counter()
+        if not word.result():
+            log.warning("binder.docx: contents not filled (LibreOffice's Python bridge, package python3-uno, is missing); Word fills it on open")
+        timings["binder_docx_wait"] = time.perf_counter() - t0
+    finally:
+        word.stop()
+    manifest["binder"].update({"docx": "binder.docx", "docx_sha256": sha256(folder / "binder.docx")})
     shutil.rmtree(work)
     return {d.id: d.binder_page for d in docs}
+
+
+def start_word_binder(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
+                      late_index: int | None, work: Path, target: Path) -> BackgroundWordBinder:
+    """Front pages without PDF page numbers (Word paginates differently), then compose in the background."""
+    word_dir = work / "word"
+    word_dir.mkdir()
+    elements = [(e.id, e.name) for e in load_catalog().elements]
+    used = [(eid, name) for eid, name in elements if any(r["element"] == eid for r in records)]
+    cover = word_dir / "cover.docx"
+    renderer.render_front(COVER, View(toc=[], element=None), cover)
+    dividers = {}
+    for eid, name in used:
+        members = [View(id=r["id"], title=r["title"], page="") for r in records if r["element"] == eid]
+        dividers[eid] = word_dir / f"divider {eid}.docx"
+        renderer.render_front(DIVIDER, View(toc=[], element=View(id=eid, name=name, documents=members)), dividers[eid])
+    documents = [(r["element"], d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
+    late = (records[late_index]["element"], docx_files[late_index]) if late_index is not None else None
+    company = plan.loaded.profile.company.legal_name
+    return BackgroundWordBinder(cover, dividers, documents, late, target, plan.as_of,
+                                f"{company}: SECOR Health and Safety Program", company)

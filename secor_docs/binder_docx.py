@@ -51,25 +51,93 @@ def _page_break(doc) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def compose_binder_docx(cover: Path, dividers: dict[str, Path], documents: list[tuple[str, Path]], target: Path) -> None:
-    """cover first (its page setup is the master), then a TOC, then each element's divider and documents."""
-    master = Document(str(cover))
-    _page_break(master)
-    _toc_paragraph(master)
-    composer = Composer(master)
-    seen = set()
-    for element_id, path in documents:
-        if element_id not in seen:
-            seen.add(element_id)
-            composer.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            divider = Document(str(dividers[element_id]))
+class WordBinder:
+    """cover first (its page setup is the master), then a contents field, then each element's divider and documents."""
+
+    def __init__(self, cover: Path, dividers: dict[str, Path]):
+        master = Document(str(cover))
+        _page_break(master)
+        _toc_paragraph(master)
+        self.composer = Composer(master)
+        self.dividers = dividers
+        self.seen: set[str] = set()
+
+    def add(self, element_id: str, path: Path) -> None:
+        doc = self.composer.doc
+        if element_id not in self.seen:
+            self.seen.add(element_id)
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            divider = Document(str(self.dividers[element_id]))
             for paragraph in divider.paragraphs:  # divider headings join document titles in the contents
                 if paragraph.style.name == "Heading 1":
                     paragraph.style = divider.styles["Title"]
-            composer.append(divider)
-        composer.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        composer.append(Document(str(path)))
-    composer.save(str(target))
+            self.composer.append(divider)
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.composer.append(Document(str(path)))
+
+    def save(self, target: Path) -> None:
+        self.composer.save(str(target))
+
+
+def compose_binder_docx(cover: Path, dividers: dict[str, Path], documents: list[tuple[str, Path]], target: Path) -> None:
+    binder = WordBinder(cover, dividers)
+    for element_id, path in documents:
+        binder.add(element_id, path)
+    binder.save(target)
+
+
+def word_binder_worker(cover, dividers, documents, late, late_ready, target, day, title, author, conn) -> None:
+    """Runs in its own process beside the PDF work: compose, wait for the evidence index, fill the contents."""
+    try:
+        binder = WordBinder(cover, dividers)
+        for element_id, path in documents:
+            binder.add(element_id, path)
+        if late is not None:
+            if not late_ready.wait(timeout=3600):
+                raise BinderError("the evidence index never became ready")
+            binder.add(*late)
+        binder.save(target)
+        filled = fill_toc(target)
+        set_docx_dates(target, day, title, author)
+        conn.send(("ok", filled))
+    except BaseException as e:  # reported to the parent, which raises it
+        conn.send(("error", f"{type(e).__name__}: {e}" if not isinstance(e, BinderError) else str(e)))
+    finally:
+        conn.close()
+
+
+class BackgroundWordBinder:
+    """The Word binder made in a second process while LibreOffice converts the PDFs: it uses the other core."""
+
+    def __init__(self, cover, dividers, documents, late, target, day, title, author):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.late_ready = ctx.Event()
+        self.parent, child = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=word_binder_worker, daemon=True,
+                                   args=(cover, dividers, documents, late, self.late_ready, target, day, title, author, child))
+        self.process.start()
+        child.close()
+
+    def release_late(self) -> None:
+        self.late_ready.set()
+
+    def result(self, timeout: float = 1800) -> bool:
+        self.release_late()
+        if not self.parent.poll(timeout):
+            self.stop()
+            raise BinderError(f"the Word binder was not finished within {timeout:.0f} s")
+        status, value = self.parent.recv()
+        self.process.join(10)
+        if status != "ok":
+            raise BinderError(f"could not make binder.docx: {value}")
+        return value
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
 
 
 def fill_toc(path: Path) -> bool:

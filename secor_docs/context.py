@@ -85,11 +85,13 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
             keys.append("whmis")
         if person is not None:
+            if person.first_aid:
+                keys.append("first_aid")
             if person.health_safety_representative:
                 keys.append("hsr_training")
             if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
                 keys.append("supervisor_safety")
-        role_only = {"supervisor_safety", "hsr_training"}  # given by role below, not by a hazard
+        role_only = {"supervisor_safety", "hsr_training", "first_aid"}  # given by role below, not by a hazard
         seen = []
         for k in keys:
             if k in library.training and k not in seen and (k not in role_only or person is not None and k in role_keys(person)):
@@ -102,6 +104,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             keys.add("hsr_training")
         if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
             keys.add("supervisor_safety")
+        if person.first_aid:  # designated first aiders keep their certificate current (first aid assessment)
+            keys.add("first_aid")
         return keys
 
     def training_status(person: Person, key: str) -> View:

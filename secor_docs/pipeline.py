@@ -182,6 +182,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
     except OSError as e:  # disk full, permissions, a folder that vanished: the previous build is untouched
         result.error = OutputError(f"{options.out}: cannot write the build: {e.strerror or e}")
     result.seconds = time.perf_counter() - started
+    log.info("%s: %.1f s (%s)", path, result.seconds, ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return result
 
 
