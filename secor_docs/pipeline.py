@@ -91,7 +91,7 @@ def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False,
-               templates: tuple[Path, ...] = (), library: Library | None = None) -> Plan:
+               templates: tuple[Path, ...] = (), library: Library | None = None, check_templates: bool = True) -> Plan:
     """Load, validate, derive and plan one profile; nothing is written. Raises SecorError."""
     library = library or load_library()
     loaded = load_profile(path, library)
@@ -121,13 +121,20 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    known = set(built.context) | {"doc", "item", "logo", "catalog", "binder", "register", "evidence"}
-    for rel, tpl_path in resolved.items():
-        missing = undeclared_variables(tpl_path, env) - known
+    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
+    if check_templates:
+        preflight_templates(plan)
+    return plan
+
+
+def preflight_templates(plan: Plan) -> None:
+    """Every template parses and uses only variables the build provides, before anything is written."""
+    known = set(plan.built.context) | {"doc", "item", "logo", "catalog", "binder", "register", "evidence"}
+    for rel, tpl_path in plan.templates.items():
+        missing = undeclared_variables(tpl_path, plan.env) - known
         if missing:
             raise TemplateError(f"{tpl_path}: uses variables the build does not provide: {', '.join(locate_names(tpl_path, missing))}"
                                 f" (secor-docs templates variables PROFILE lists them)")
-    return Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
 
 
 def build_one(path: Path, options: BuildOptions) -> BuildResult:
@@ -136,7 +143,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     try:
         t0 = time.perf_counter()
-        plan = plan_build(path, options.as_of, allow_ineligible=options.allow_ineligible, templates=options.templates)
+        plan = plan_build(path, options.as_of, allow_ineligible=options.allow_ineligible, templates=options.templates,
+                          check_templates=False)
         result.timings["load_and_plan"] = time.perf_counter() - t0
         result.company, result.slug = plan.loaded.profile.company.legal_name, plan.slug
         result.warnings = list(plan.facts.warnings)
@@ -161,6 +169,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 result.changes, result.ok = ["Nothing changed since the last build; every file kept as it was."], True
                 result.seconds = time.perf_counter() - started
                 return result
+            preflight_templates(plan)
             with staging_folder(options.out, plan.slug) as staging:
                 manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
                 manifest["inputs_key"] = key if conversion_error is None else None
