@@ -14,7 +14,8 @@ from secor_docs.pipeline import BuildOptions, plan_build, run_build
 from conftest import PROFILES
 from docx_text import body_text
 
-STALE = re.compile(r"\bMSDS\b|controlled product|Standard First Aid|Emergency First Aid|\b90 days\b|"
+STALE = re.compile(r"\bMSDS\b|controlled product|Standard First Aid|Emergency First Aid|"
+                   r"representative[^.]{0,80}\b90 days|\b90 days[^.]{0,80}representative|"
                    r"violence policy|harassment policy|s\.\s?37\b|s\.\s?35\b|s\.\s?40\(5\)", re.I)
 
 

@@ -159,7 +159,7 @@ def test_full_disk_keeps_the_previous_build(tmp_path):
         assert (out / "prairie-peak-roofing-ltd" / "manifest.json").read_text() == '{"schema_version": 1, "documents": []}'
         assert not [p for p in out.iterdir() if p.name.startswith(".secor-staging")]
     finally:
-        subprocess.run(["umount", str(out)])
+        subprocess.run(["umount", "-l", str(out)])
 
 
 def _override(tmp_path: Path, body: str) -> Path:

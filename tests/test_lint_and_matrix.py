@@ -21,7 +21,7 @@ def test_custom_matrix_must_cover_every_score(tmp_path, example_text):
     path.write_text(mutate(example_text, "  emergency_drill_frequency: semiannual\n", MATRIX))
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:27:5: program.risk_matrix.bands: score 3 falls in no band; bands must cover every score from 1 to 9" in result.output
+    assert f"{path}:26:5: program.risk_matrix.bands: score 3 falls in no band; bands must cover every score from 1 to 9" in result.output
 
 
 def test_custom_matrix_overlapping_bands(tmp_path, example_text):
@@ -38,7 +38,7 @@ def test_lint_warns_and_strict_fails(tmp_path, example_text):
     path.write_text(text)
     normal = CliRunner().invoke(main, ["validate", str(path), "--as-of", AS_OF])
     assert normal.exit_code == 0, normal.output
-    assert "warning: positions[4].id: nobody currently holds the position 'Estimator helper'" in normal.output
+    assert "warning: positions[3].id: nobody currently holds the position 'Estimator helper'" in normal.output
     assert "warning: positions[2].custom_hazards[0].id: custom hazard 'unused_thing' is not used by any task" in normal.output
     assert "is under 18 and holds a position with tasks done alone" not in normal.output
     strict = CliRunner().invoke(main, ["validate", str(path), "--as-of", AS_OF, "--strict"])
