@@ -63,7 +63,7 @@ class Facts:
     whmis: bool
     sites: tuple[SiteFacts, ...]
     hazards_used: tuple[str, ...]
-    critical_tasks: int
+    flagged_critical_tasks: int  # tasks the profile marks critical (the critical task list adds top-band tasks)
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -145,7 +145,7 @@ def derive_facts(profile: Profile, library: Library, as_of: date, allow_ineligib
         whmis=whmis,
         sites=sites,
         hazards_used=tuple(used),
-        critical_tasks=sum(1 for pos in profile.positions for t in pos.tasks if t.critical),
+        flagged_critical_tasks=sum(1 for pos in profile.positions for t in pos.tasks if t.critical),
         warnings=tuple(warnings),
     )
 
