@@ -18,7 +18,8 @@ install: $(STAMP)
 
 # LibreOffice and metric-compatible fonts from Debian, only when missing (needs root or sudo).
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1; then \
+	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1 \
+		&& /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
 		echo "LibreOffice and fonts already installed"; \
 	else \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

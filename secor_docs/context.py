@@ -157,6 +157,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def checker_for(position_id: str) -> str:
         holders = [pv for pv in people_views if pv.position_id == position_id]
+        if any(pv.role == "owner" for pv in holders):  # nobody supervises the owner: the senior manager checks
+            return f"{senior_view.name} ({senior_view.role_title})"
         sup = [pv for pv in supervisors if pv.position_id != position_id] or [pv for pv in holders if pv.role in ("supervisor", "manager")]
         if sup:
             return f"{sup[0].name} ({sup[0].role_title})"
