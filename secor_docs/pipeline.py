@@ -349,12 +349,44 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
     converters share its documents. `progress(result, done, total)` is called as each profile finishes.
     """
     paths = expand_profiles(options.profiles)
-    if len(paths) == 1 or options.jobs == 1:
+    clashes = output_clashes(paths)
+    built = _build_all([p for p in paths if p not in clashes], options, progress, len(paths))
+    by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=InputError(f"{p}: {why}")) for p, why in clashes.items()}
+    results = [by_path[p] for p in paths]
+    if len(paths) > 1:
+        write_portfolio(options.out, results)
+    return results
+
+
+def output_clashes(paths: list[Path]) -> dict[Path, str]:
+    """Profiles whose company name gives the same output folder as an earlier profile in the batch."""
+    from .yamlsource import load_yaml
+
+    seen: dict[str, Path] = {}
+    clashes: dict[Path, str] = {}
+    for path in paths:
+        try:
+            data = load_yaml(path).data
+            name = data.get("company", {}).get("legal_name") if isinstance(data.get("company"), dict) else None
+        except SecorError:
+            continue  # reported properly when the profile itself is built
+        if not isinstance(name, str):
+            continue
+        slug = slugify(name)
+        if slug in seen:
+            clashes[path] = f"company.legal_name '{name}' gives the same output folder ({slug}) as {seen[slug]}; each company needs its own legal name"
+        else:
+            seen[slug] = path
+    return clashes
+
+
+def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -> list[BuildResult]:
+    if len(paths) <= 1 or options.jobs == 1:
         results = []
         for path in paths:
             results.append(build_one(path, options))
             if progress:
-                progress(results[-1], len(results), len(paths))
+                progress(results[-1], len(results), total)
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from dataclasses import replace
@@ -366,10 +398,8 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
                 if progress:
-                    progress(done[futures[future]], len(done), len(paths))
+                    progress(done[futures[future]], len(done), total)
         results = [done[p] for p in paths]
-    if len(paths) > 1:
-        write_portfolio(options.out, results)
     return results
 
 

@@ -13,7 +13,7 @@ from secor_docs.pipeline import BuildOptions, run_build
 from conftest import AS_OF, EXAMPLE, PROFILES, mutate
 from docx_text import body_text, header_footer_text
 
-RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\bNone\b|\bnan\b|Undefined")
+RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\bNone\b|\bnan\b|Undefined|\(\)")
 
 
 @pytest.fixture(scope="module")
