@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants."""
+    """Memory (bytes) of a process and all its descendants: proportional set size, so pages shared between the
+    forked build processes are counted once (plain RSS would count them in every process)."""
     total, stack, seen = 0, [pid], set()
     while stack:
         p = stack.pop()
@@ -34,8 +35,8 @@ def tree_rss(pid: int) -> int:
             continue
         seen.add(p)
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            m = re.search(r"VmRSS:\s+(\d+) kB", status)
+            status = Path(f"/proc/{p}/smaps_rollup").read_text()
+            m = re.search(r"Pss:\s+(\d+) kB", status)
             total += int(m.group(1)) * 1024 if m else 0
             for task in Path(f"/proc/{p}/task").iterdir():
                 children = (task / "children").read_text().split()

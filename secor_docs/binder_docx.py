@@ -97,6 +97,10 @@ def word_binder_worker(cover, dividers, documents, late, late_ready, target, day
                 raise BinderError("the evidence index never became ready")
             binder.add(*late)
         binder.save(target)
+        del binder  # the composed document is large; free it before LibreOffice loads the file
+        import gc
+
+        gc.collect()
         filled = fill_toc(target)
         set_docx_dates(target, day, title, author)
         conn.send(("ok", filled))

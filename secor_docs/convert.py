@@ -50,6 +50,16 @@ def _split(files: list[Path], jobs: int) -> list[list[Path]]:
     return [g for g in groups if g]
 
 
+# LibreOffice keeps memory from every document it converted; a fresh process per batch keeps the peak down.
+MAX_PER_PROCESS = 200
+
+
+def _run_batches(soffice: str, files: list[Path], outdir: Path, profile: Path) -> None:
+    for start in range(0, len(files), MAX_PER_PROCESS):
+        batch = files[start:start + MAX_PER_PROCESS]
+        _run(soffice, batch, outdir, profile, timeout_for(len(batch)))
+
+
 def _run(soffice: str, files: list[Path], outdir: Path, profile: Path, timeout: float) -> None:
     # each soffice worker needs its own profile dir, or concurrent runs hand work to each other and collide
     cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
@@ -98,12 +108,12 @@ def convert_to_pdf(files: list[Path], outdir: Path, *, jobs: int = 1) -> dict[Pa
     with tempfile.TemporaryDirectory(prefix="secor-lo-") as tmp:
         procs = []
         if len(groups) == 1:
-            _run(soffice, groups[0], outdir, Path(tmp) / "profile-0", timeout_for(len(groups[0])))
+            _run_batches(soffice, groups[0], outdir, Path(tmp) / "profile-0")
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(len(groups)) as pool:
-                procs = [pool.submit(_run, soffice, g, outdir, Path(tmp) / f"profile-{i}", timeout_for(len(g)))
+                procs = [pool.submit(_run_batches, soffice, g, outdir, Path(tmp) / f"profile-{i}")
                          for i, g in enumerate(groups)]
                 for p in procs:
                     p.result()
