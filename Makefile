@@ -37,7 +37,7 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
 bench: $(STAMP) system-deps
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache
