@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .library import Controls, Hazard, Library
+from .library import Controls, Library
 from .model import CustomHazard, Profile
 from .risk import Matrix, Risk
 

@@ -363,4 +363,4 @@ def compile_tree(src_root: Path, out_root: Path) -> list[Path]:
 if __name__ == "__main__":  # python -m secor_docs.authoring templates_src templates
     src, out = (Path(a) for a in sys.argv[1:3])
     for path in compile_tree(src, out):
-        print(path)
+        sys.stdout.write(f"{path}\n")

@@ -14,7 +14,7 @@ from .context import View
 from .catalog import load_catalog
 from .convert import normalise_pdf, pdf_pages
 from .determinism import sha256
-from .documents import DOCUMENTS, LATE, DocumentRenderer
+from .documents import LATE, DocumentRenderer
 from .revisions import snapshot
 
 log = logging.getLogger(__name__)

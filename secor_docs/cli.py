@@ -5,7 +5,6 @@ import functools
 import logging
 import signal
 import sys
-import traceback
 from datetime import date
 from pathlib import Path
 

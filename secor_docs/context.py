@@ -234,7 +234,6 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         kits = library.first_aid.get("kits", {})
         extras_names = library.first_aid.get("extras", {})
         need = {lvl: int(cell.get(lvl, 0) or 0) for lvl in ("basic", "intermediate", "advanced")}
-        holders = {lvl: [pv for pv in first_aiders if FIRST_AID_RANK[pv.first_aid_level.lower()] >= FIRST_AID_RANK[lvl]] for lvl in need}
         gaps = []
         # Higher certificates satisfy lower requirements; fill the highest levels first.
         pool = sorted(first_aiders, key=lambda pv: -FIRST_AID_RANK[pv.first_aid_level.lower()])

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .library import Library
-from .model import Person, Profile, Site
+from .model import Person, Profile
 
 SECOR_LIMIT = 10            # SECOR: 10 or fewer employees at any time in the last 12 months (secor-facts §1.2)
 HSR_MIN, HSR_MAX = 5, 19    # OHS Act s.14 representative; s.13 committee at 20+
@@ -111,7 +111,6 @@ def derive_facts(profile: Profile, library: Library, as_of: date, allow_ineligib
         participation = "representative"
     else:
         participation = "workers"
-    custom = {h.id: h for pos in profile.positions for h in pos.custom_hazards}
     used = []
     for pos in profile.positions:
         for task in pos.tasks:

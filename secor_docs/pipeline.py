@@ -12,7 +12,6 @@ from . import __version__
 from .binder import produce_pdfs
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
-from .convert import soffice_path
 from .determinism import sha256
 from .documents import DocumentRenderer, document_records, new_revision
 from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
@@ -215,7 +214,6 @@ def inputs_key(plan: Plan, options: BuildOptions) -> str:
 
 
 def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
-    from .manifest import recorded_hashes
 
     if not previous or previous.get("inputs_key") != key:
         return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import sys
 import traceback
 from datetime import date, datetime
 from pathlib import Path

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from .catalog import load_catalog
-from .errors import InputError, SecorError, TemplateError
+from .errors import InputError, TemplateError
 from .resources import templates_dir
 
 

@@ -17,7 +17,7 @@ from secor_docs.determinism import normalise_docx, sha256
 from secor_docs.pipeline import BuildOptions, run_build
 
 from conftest import AS_OF, EXAMPLE, mutate
-from docx_text import body_text, header_footer_text
+from docx_text import body_text
 
 
 def run(*args, env=None):

@@ -2,7 +2,6 @@
 import json
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -1,11 +1,9 @@
 """Hostile input, hostile templates and converter faults: clear errors, no traceback, nothing lost."""
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest

@@ -1,5 +1,4 @@
 """Profile loading: every mistake is reported with file, line, column and field, all at once."""
-from pathlib import Path
 
 import pytest
 

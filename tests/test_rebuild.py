@@ -10,7 +10,7 @@ from secor_docs.cli import main
 from secor_docs.determinism import sha256
 from secor_docs.pipeline import BuildOptions, run_build
 
-from conftest import EXAMPLE, mutate
+from conftest import mutate
 
 NEW_WORKER = '''  - name: "Lee Chen"
     role: worker
