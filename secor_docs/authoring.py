@@ -194,18 +194,22 @@ class Compiler:
         paragraph.paragraph_format.space_after = Pt(0)
 
     def _footer(self, section) -> None:
+        # a two-cell table, so a long control line can never run into the page number
         footer = section.footer
-        p = footer.paragraphs[0]
-        p.paragraph_format.tab_stops.add_tab_stop(self.width, alignment=2)  # right
-        _add_text(p, "{{ doc.id }} rev. {{ doc.revision }} | effective {{ doc.effective|longdate }} | next review {{ doc.next_review|longdate }}", size=8, colour="404040")
-        run = p.add_run("\tPage ")
+        table = footer.add_table(rows=1, cols=2, width=self.width)
+        left, right = table.rows[0].cells
+        left.width, right.width = int(self.width * 0.78), int(self.width * 0.22)
+        _add_text(left.paragraphs[0], "{{ doc.id }} rev. {{ doc.revision }} | effective {{ doc.effective|longdate }} | next review {{ doc.next_review|longdate }}", size=8, colour="404040")
+        _add_text(left.add_paragraph(), "Uncontrolled when printed. The current version is the one listed in the document control register.", size=7, colour="808080")
+        p = right.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = p.add_run("Page ")
         run.font.size = Pt(8)
         _field(p, "PAGE")
         run = p.add_run(" of ")
         run.font.size = Pt(8)
         _field(p, "NUMPAGES")
-        p2 = footer.add_paragraph()
-        _add_text(p2, "Uncontrolled when printed. The current version is the one listed in the document control register.", size=7, colour="808080")
+        footer.paragraphs[0].text = ""
 
     # ---- blocks ----
     def _control_block(self) -> None:
