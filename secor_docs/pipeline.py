@@ -349,11 +349,20 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
     paths = expand_profiles(options.profiles)
     clashes = output_clashes(paths)
     built = _build_all([p for p in paths if p not in clashes], options, progress, len(paths))
-    by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=InputError(f"{p}: {why}")) for p, why in clashes.items()}
+    by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=clash_error(p, why)) for p, why in clashes.items()}
     results = [by_path[p] for p in paths]
     if len(paths) > 1:
         write_portfolio(options.out, results)
     return results
+
+
+def clash_error(path: Path, why: str) -> SecorError:
+    """A clashing profile that is also invalid reports its own problems: they are what the user must fix first."""
+    try:
+        load_profile(path)
+    except SecorError as e:
+        return e
+    return InputError(f"{path}: {why}")
 
 
 def output_clashes(paths: list[Path]) -> dict[Path, str]:
