@@ -106,7 +106,6 @@ def convert_to_pdf(files: list[Path], outdir: Path, *, jobs: int = 1) -> dict[Pa
     groups = _split(files, jobs)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="secor-lo-") as tmp:
-        procs = []
         if len(groups) == 1:
             _run_batches(soffice, groups[0], outdir, Path(tmp) / "profile-0")
         else:

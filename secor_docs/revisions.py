@@ -38,6 +38,16 @@ def _field_changes(label: str, old: dict, new: dict, token: str, skip: tuple[str
     return out
 
 
+def _named_changes(old_items, new_items, added: str, removed: str, label: str) -> list[Change]:
+    """Added, removed and changed entries of a list of named items (sites, equipment), in a stable order."""
+    o, n = _by(old_items, "name"), _by(new_items, "name")
+    out = [Change(f"{added}: {name}", (name,)) for name in sorted(n.keys() - o.keys())]
+    out += [Change(f"{removed}: {name}", (name,)) for name in sorted(o.keys() - n.keys())]
+    for name in sorted(o.keys() & n.keys()):
+        out += _field_changes(f"{label} {name}", o[name], n[name], name)
+    return out
+
+
 def profile_changes(old: dict | None, new: dict) -> list[Change]:
     """Human descriptions of what differs between two profile snapshots."""
     if not old:
@@ -45,9 +55,9 @@ def profile_changes(old: dict | None, new: dict) -> list[Change]:
     changes: list[Change] = []
     titles = {p["id"]: p["title"] for p in new.get("positions", [])} | {p["id"]: p["title"] for p in old.get("positions", [])}
     o_people, n_people = _by(old.get("people"), "name"), _by(new.get("people"), "name")
-    for name in n_people.keys() - o_people.keys():
+    for name in sorted(n_people.keys() - o_people.keys()):
         changes.append(Change(f"Added {name} ({titles.get(n_people[name]['position'], n_people[name]['position'])})", (name,)))
-    for name in o_people.keys() - n_people.keys():
+    for name in sorted(o_people.keys() - n_people.keys()):
         changes.append(Change(f"Removed {name}", (name,)))
     for name in sorted(o_people.keys() & n_people.keys()):
         a, b = o_people[name], n_people[name]
@@ -63,16 +73,16 @@ def profile_changes(old: dict | None, new: dict) -> list[Change]:
             if a.get(field) != b.get(field):
                 changes.append(Change(f"{name}: {field.replace('_', ' ')} changed", (name,)))
     o_pos, n_pos = _by(old.get("positions"), "id"), _by(new.get("positions"), "id")
-    for pid in n_pos.keys() - o_pos.keys():
+    for pid in sorted(n_pos.keys() - o_pos.keys()):
         changes.append(Change(f"New position: {n_pos[pid]['title']}", (n_pos[pid]["title"],)))
-    for pid in o_pos.keys() - n_pos.keys():
+    for pid in sorted(o_pos.keys() - n_pos.keys()):
         changes.append(Change(f"Position removed: {o_pos[pid]['title']}", (o_pos[pid]["title"],)))
     for pid in sorted(o_pos.keys() & n_pos.keys()):
         a, b = o_pos[pid], n_pos[pid]
         o_tasks, n_tasks = _by(a.get("tasks"), "name"), _by(b.get("tasks"), "name")
-        for t in n_tasks.keys() - o_tasks.keys():
+        for t in sorted(n_tasks.keys() - o_tasks.keys()):
             changes.append(Change(f"New task for {b['title']}: {t}", (t,)))
-        for t in o_tasks.keys() - n_tasks.keys():
+        for t in sorted(o_tasks.keys() - n_tasks.keys()):
             changes.append(Change(f"Task removed from {b['title']}: {t}", (t,)))
         for t in sorted(o_tasks.keys() & n_tasks.keys()):
             if o_tasks[t] != n_tasks[t]:
@@ -81,20 +91,8 @@ def profile_changes(old: dict | None, new: dict) -> list[Change]:
             changes.append(Change(f"Company-specific hazards changed for {b['title']}", tuple(h["name"] for h in b.get("custom_hazards") or []) or (b["title"],)))
         if a.get("title") != b.get("title"):
             changes.append(Change(f"Position renamed from {a['title']} to {b['title']}", (a["title"], b["title"])))
-    o_sites, n_sites = _by(old.get("sites"), "name"), _by(new.get("sites"), "name")
-    for name in n_sites.keys() - o_sites.keys():
-        changes.append(Change(f"New site: {name}", (name,)))
-    for name in o_sites.keys() - n_sites.keys():
-        changes.append(Change(f"Site removed: {name}", (name,)))
-    for name in sorted(o_sites.keys() & n_sites.keys()):
-        changes += _field_changes(f"Site {name}", o_sites[name], n_sites[name], name)
-    o_eq, n_eq = _by(old.get("equipment"), "name"), _by(new.get("equipment"), "name")
-    for name in n_eq.keys() - o_eq.keys():
-        changes.append(Change(f"New equipment: {name}", (name,)))
-    for name in o_eq.keys() - n_eq.keys():
-        changes.append(Change(f"Equipment removed: {name}", (name,)))
-    for name in sorted(o_eq.keys() & n_eq.keys()):
-        changes += _field_changes(f"Equipment {name}", o_eq[name], n_eq[name], name)
+    changes += _named_changes(old.get("sites"), new.get("sites"), "New site", "Site removed", "Site")
+    changes += _named_changes(old.get("equipment"), new.get("equipment"), "New equipment", "Equipment removed", "Equipment")
     a, b = old.get("working_alone") or {}, new.get("working_alone") or {}
     if a.get("check_in_interval_minutes") != b.get("check_in_interval_minutes") and a and b:
         x, y = a["check_in_interval_minutes"], b["check_in_interval_minutes"]
