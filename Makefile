@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
+APT_PACKAGES := libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
 AS_OF  ?= 2026-02-01
 
 .PHONY: binder test install system-deps templates bench clean
@@ -18,8 +18,7 @@ install: $(STAMP)
 
 # LibreOffice and metric-compatible fonts from Debian, only when missing (needs root or sudo).
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1 \
-		&& /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
+	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1; then \
 		echo "LibreOffice and fonts already installed"; \
 	else \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

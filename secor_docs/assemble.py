@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +36,7 @@ class Layout:
     divider_pages: dict[str, int]
     start: dict[str, int]           # document id or "element:N" -> first binder page
     total: int
+    contents: list[View] = field(default_factory=list)  # the contents rows, with their final pages
 
 
 def compute_layout(elements: list[tuple[str, str]], docs: list[BinderDoc], cover_pages: int, contents_pages: int,
@@ -119,6 +120,7 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         raise BinderError("binder page numbers did not settle; the contents keep changing length")
     for d in docs:
         d.binder_page = layout.start[d.id]
+    layout.contents = _toc(used, docs, layout)
     _merge(used, docs, {k: workdir / (p.stem + ".pdf") for k, p in front.items() if k != "late"}, layout, target, metadata, day)
     return layout
 

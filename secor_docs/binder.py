@@ -91,7 +91,6 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
             shutil.copyfile(work / "90 late.docx", docx_files[late_index])
             shutil.copyfile(work / "90 late.pdf", docx_files[late_index].with_suffix(".pdf"))
             docs[late_index].pdf = docx_files[late_index].with_suffix(".pdf")
-        word.release_late()
         timings["convert_and_assemble"] = time.perf_counter() - t0
         for rec, doc, entry, docx in zip(records, docs, manifest["documents"], docx_files):
             if docx not in reuse:
@@ -102,8 +101,9 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key,
                                    "pdf_sha256": sha256(folder / "binder.pdf")})
         t0 = time.perf_counter()
-        if not word.result():
-            log.warning("binder.docx: contents not filled (LibreOffice's Python bridge, package python3-uno, is missing); Word fills it on open")
+        rows = [(1, f"{row.id}: {row.title}", row.page) if row.divider else (2, f"{row.id} {row.title}", row.page)
+                for row in layout.contents]
+        word.finish(rows, word_entry(records[late_index], docx_files[late_index]) if late_index is not None else None)
         timings["binder_docx_wait"] = time.perf_counter() - t0
     finally:
         word.stop()
@@ -112,22 +112,25 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
     return {d.id: d.binder_page for d in docs}
 
 
+def word_entry(record: dict, docx: Path) -> tuple[str, str, Path]:
+    return record["element"], f"{record['id']} {record['title']}", docx
+
+
 def start_word_binder(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
                       late_index: int | None, work: Path, target: Path) -> BackgroundWordBinder:
-    """Front pages without PDF page numbers (Word paginates differently), then compose in the background."""
-    word_dir = work / "word"
-    word_dir.mkdir()
-    elements = [(e.id, e.name) for e in load_catalog().elements]
-    used = [(eid, name) for eid, name in elements if any(r["element"] == eid for r in records)]
-    cover = word_dir / "cover.docx"
+    """Compose the documents in the background while the PDFs are made; the contents follow the PDF layout.
+
+    Word dividers list their documents without page numbers: the PDF's numbers are only right for the PDF."""
+    cover = work / "word cover.docx"
     renderer.render_front(COVER, View(toc=[], element=None), cover)
     dividers = {}
-    for eid, name in used:
-        members = [View(id=r["id"], title=r["title"], page="") for r in records if r["element"] == eid]
-        dividers[eid] = word_dir / f"divider {eid}.docx"
-        renderer.render_front(DIVIDER, View(toc=[], element=View(id=eid, name=name, documents=members)), dividers[eid])
-    documents = [(r["element"], d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
-    late = (records[late_index]["element"], docx_files[late_index]) if late_index is not None else None
+    for element in load_catalog().elements:
+        members = [View(id=r["id"], title=r["title"], page="") for r in records if r["element"] == element.id]
+        if members:
+            path = work / f"word divider {element.id}.docx"
+            renderer.render_front(DIVIDER, View(toc=[], element=View(id=element.id, name=element.name, documents=members)), path)
+            dividers[element.id] = (f"Element {element.id}: {element.name}", path)
+    documents = [word_entry(r, d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
     company = plan.loaded.profile.company.legal_name
-    return BackgroundWordBinder(cover, dividers, documents, late, target, plan.as_of,
+    return BackgroundWordBinder(cover, dividers, documents, target, plan.as_of,
                                 f"{company}: SECOR Health and Safety Program", company)

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from docx import Document
 from pypdf import PdfReader
 
 from secor_docs.determinism import sha256
@@ -81,17 +82,45 @@ def test_binder_pdf_is_byte_identical_when_rebuilt(tmp_path, binders):
     [again] = run_build(BuildOptions(profiles=(PROFILES / "solo-spark-electric.yaml",), out=tmp_path, as_of=date(2026, 2, 1)))
     assert again.ok
     assert sha256(tmp_path / again.slug / "binder.pdf") == sha256(folder / "binder.pdf")
+    assert sha256(tmp_path / again.slug / "binder.docx") == sha256(folder / "binder.docx")
 
 
-def test_word_binder_has_filled_contents_and_every_document(binders):
+def test_word_binder_contents_carry_the_pdf_pages_and_a_tc_entry_per_document(binders):
     for folder, m in binders:
-        path = folder / m["binder"]["docx"]
-        import zipfile
-        xml = zipfile.ZipFile(path).read("word/document.xml").decode()
-        assert "TOC " in xml
-        text = body_text(path)
+        doc = Document(str(folder / m["binder"]["docx"]))
+        xml = doc.element.xml
+        assert 'TOC \\f \\l "1-2"' in xml and 'w:dirty="true"' in xml
+        lines = {p.text.rsplit("\t", 1)[0]: p.text.rsplit("\t", 1)[1] for p in doc.paragraphs[:400] if "\t" in p.text}
+        for entry in m["documents"]:
+            label = f"{entry['id']} {entry['title']}"
+            assert lines.get(label) == str(entry["binder_page"]), label
+            assert f'TC "{label}"' in xml
+        elements = {d["element"] for d in m["documents"]}
+        assert xml.count(" TC ") == len(m["documents"]) + len(elements)
+
+
+def test_word_binder_keeps_each_documents_header_footer_and_orientation(binders):
+    for folder, m in binders:
+        binder = Document(str(folder / m["binder"]["docx"]))
+        elements = {d["element"] for d in m["documents"]}
+        sections = binder.sections
+        assert len(sections) == 1 + len(elements) + len(m["documents"])   # cover, dividers, documents
+        by_title = {}
+        for section in sections:
+            header = "\n".join(p.text for t in section.header.tables for row in t.rows for c in row.cells for p in c.paragraphs)
+            header += "\n".join(p.text for p in section.header.paragraphs)
+            footer = "\n".join(p.text for t in section.footer.tables for row in t.rows for c in row.cells for p in c.paragraphs)
+            footer += "\n".join(p.text for p in section.footer.paragraphs)
+            by_title[header + footer] = section
+        for entry in m["documents"]:
+            own = Document(str(folder / entry["pdf"]).replace(".pdf", ".docx")).sections[0]
+            match = [s for text, s in by_title.items() if f"{entry['id']}: {entry['title']}" in text]
+            assert match, f"{entry['id']}: no section in binder.docx with its own header or footer"
+            assert (match[0].orientation, match[0].page_width) == (own.orientation, own.page_width), entry["id"]
+
+
+def test_word_binder_has_every_document(binders):
+    for folder, m in binders:
+        text = body_text(folder / m["binder"]["docx"])
         for doc in m["documents"]:
             assert doc["title"] in text
-        # a filled TOC field carries page-numbered hyperlinked entries, not the placeholder text
-        assert "Right-click and choose Update Field" not in xml
-        assert xml.count("_Toc") >= len(m["documents"])
