@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +37,7 @@ class Layout:
     start: dict[str, int]           # document id or "element:N" -> first binder page
     total: int
     contents: list[View] = field(default_factory=list)  # the contents rows, with their final pages
+    front_pages: dict[str, int] = field(default_factory=dict)  # "cover", "contents", "element:N" -> pages
 
 
 def compute_layout(elements: list[tuple[str, str]], docs: list[BinderDoc], cover_pages: int, contents_pages: int,
@@ -70,7 +71,7 @@ def _toc(elements, docs, layout: Layout | None) -> list[View]:
 
 def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
                      target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None,
-                     convert_first: dict[int, Path] | None = None) -> Layout:
+                     convert_first: dict[int, Path] | None = None, guess: dict | None = None) -> Layout:
     """Lay out the binder until page numbers settle, then merge it.
 
     `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
@@ -78,11 +79,16 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
     pages of all the others; it is laid out with the front matter, so its own length moves nothing before it.
     `convert_first` maps positions in `docs` to DOCX files still to convert: they go through LibreOffice together
     with the first front-matter pass, so a cold build starts LibreOffice once for almost everything.
+    `guess` ({"pages": {doc id: pages}, "front": {key: pages}}, from the previous build) is the first layout tried.
     """
     used = [(eid, name) for eid, name in elements if any(d.element_id == eid for d in docs)]
     pending = dict(convert_first or {})
-    layout: Layout | None = None
-    counts: dict[str, int] | None = None
+    # First guess: the previous build's page counts where known. Printing a guess (not blanks) keeps the front
+    # matter's length from changing when the real numbers arrive, and a right guess settles in one pass.
+    guessed_pages, guessed_front = (guess or {}).get("pages") or {}, (guess or {}).get("front") or {}
+    layout = compute_layout(used, [replace(d, pages=guessed_pages.get(d.id, d.pages)) for d in docs],
+                            guessed_front.get("cover", 1), guessed_front.get("contents", 1),
+                            {eid: guessed_front.get(f"element:{eid}", 1) for eid, _ in used})
     for attempt in range(MAX_PASSES):
         front: dict[str, Path] = {}
         toc = _toc(used, docs, layout)
@@ -91,33 +97,32 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         front["contents"] = workdir / "01 contents.docx"
         render_front(CONTENTS, View(toc=toc, element=None), front["contents"])
         for eid, name in used:
-            members = [View(id=d.id, title=d.title, page=(layout.start[d.id] if layout else "")) for d in docs if d.element_id == eid]
+            members = [View(id=d.id, title=d.title, page=layout.start[d.id]) for d in docs if d.element_id == eid]
             path = workdir / f"10 divider {eid}.docx"
             render_front(DIVIDER, View(toc=toc, element=View(id=eid, name=name, documents=members)), path)
             front[f"element:{eid}"] = path
         if render_late is not None:
             front["late"] = workdir / "90 late.docx"
-            render_late({d.id: (layout.start.get(d.id) if layout else None) for d in docs}, front["late"])
+            render_late({d.id: layout.start.get(d.id) for d in docs}, front["late"])
         pdfs = convert_to_pdf(list(front.values()) + list(pending.values()), workdir, jobs=jobs)
         for index, docx in pending.items():
             final = docx.with_suffix(".pdf")
             pdfs[docx].replace(final)
             docs[index].pdf, docs[index].pages = final, pdf_pages(final)
         pending = {}
-        new_counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
+        counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
         if render_late is not None:
-            docs[-1].pdf, docs[-1].pages = pdfs[front["late"]], new_counts["late"]
-        # The evidence index comes last: its own length moves no other page, so it does not need another pass.
-        settled = layout is not None and {k: v for k, v in new_counts.items() if k != "late"} == \
-            {k: v for k, v in (counts or {}).items() if k != "late"}
-        log.debug("binder layout pass %d: front matter pages %s", attempt + 1, new_counts)
-        counts = new_counts
-        layout = compute_layout(used, docs, counts["cover"], counts["contents"],
-                                {eid: counts[f"element:{eid}"] for eid, _ in used})
-        if settled:
+            docs[-1].pdf, docs[-1].pages = pdfs[front["late"]], counts["late"]
+        log.debug("binder layout pass %d: front matter pages %s", attempt + 1, counts)
+        printed = layout
+        layout = compute_layout(used, docs, counts["cover"], counts["contents"], {eid: counts[f"element:{eid}"] for eid, _ in used})
+        # Settled when the pages printed in this pass are the real ones. The evidence index comes last: its own
+        # length moves no other page.
+        if printed.start == layout.start:
             break
     else:
         raise BinderError("binder page numbers did not settle; the contents keep changing length")
+    layout.front_pages = {k: v for k, v in counts.items() if k != "late"}
     for d in docs:
         d.binder_page = layout.start[d.id]
     layout.contents = _toc(used, docs, layout)

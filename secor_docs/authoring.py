@@ -339,10 +339,44 @@ class Compiler:
         return self.doc
 
 
+# Styles a consultant editing a template expects to find, kept even where the built-in text does not use them.
+OFFERED_STYLES = {"Normal", "Heading 1", "Heading 2", "Heading 3", "Title", "Subtitle", "List Bullet", "List Number",
+                  "Quote", "Table Grid", "Header", "Footer", "No Spacing", "Strong", "Emphasis", "Hyperlink"}
+
+
+def slim_styles(doc) -> None:
+    """Drop the ~150 styles python-docx's default template carries and nobody uses, and its 430 KB
+    stylesWithEffects copy (a Word 2010 leftover): every render, conversion and merge parses them."""
+    from docx.oxml.ns import qn
+
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
+    root = doc.styles.element
+    parts = [doc.element] + [rel.target_part.element for rel in doc.part.rels.values()
+                             if rel.reltype.endswith(("/header", "/footer", "/numbering"))]
+    used = {el.get(qn("w:val")) for part in parts for el in part.iter(qn("w:pStyle"), qn("w:rStyle"), qn("w:tblStyle"))}
+    styles = {el.get(qn("w:styleId")): el for el in root.iterchildren(qn("w:style"))}
+    names = {el.find(qn("w:name")).get(qn("w:val")): sid for sid, el in styles.items() if el.find(qn("w:name")) is not None}
+    keep = used | {names[n] for n in OFFERED_STYLES if n in names} | {sid for sid, el in styles.items() if el.get(qn("w:default")) == "1"}
+    todo = list(keep)
+    while todo:  # what kept styles are based on, linked to or followed by
+        el = styles.get(todo.pop())
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = el.find(qn(tag)) if el is not None else None
+            if ref is not None and ref.get(qn("w:val")) not in keep:
+                keep.add(ref.get(qn("w:val")))
+                todo.append(ref.get(qn("w:val")))
+    for sid, el in styles.items():
+        if sid not in keep:
+            root.remove(el)
+
+
 def compile_file(source: Path, target: Path) -> None:
     from .determinism import normalise_docx
 
     doc = Compiler(source.read_text(encoding="utf-8"), source.name).compile()
+    slim_styles(doc)
     props = doc.core_properties
     props.author = "secor-docs"
     props.title = source.stem

@@ -51,6 +51,14 @@ def reuse_previous_binder(manifest: dict, key: str, previous: dict | None, targe
     return True
 
 
+def layout_guess(previous: dict | None) -> dict:
+    """The previous build's page counts: usually right, which saves LibreOffice a layout pass."""
+    if not previous:
+        return {}
+    return {"pages": {d["id"]: d["pages"] for d in previous.get("documents", []) if d.get("pages")},
+            "front": (previous.get("binder") or {}).get("front_pages") or {}}
+
+
 def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path], folder: Path,
                  manifest: dict, jobs: int, timings: dict, reuse: dict[Path, Path] | None = None,
                  previous: dict | None = None, target: Path | None = None) -> dict[str, int]:
@@ -83,7 +91,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         layout = build_binder_pdf(
             elements=[(e.id, e.name) for e in load_catalog().elements], docs=docs, workdir=work,
             target=folder / "binder.pdf", day=plan.as_of, jobs=jobs, render_late=late, convert_first=convert_first,
-            render_front=renderer.render_front,
+            render_front=renderer.render_front, guess=layout_guess(previous),
             metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
                       "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
                       "/Keywords": "SECOR; Alberta; health and safety program"})
@@ -98,7 +106,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
                                         "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
             entry.update(pdf=doc.pdf.relative_to(folder).as_posix(), pages=doc.pages, binder_page=doc.binder_page,
                          sha256=sha256(docx), pdf_sha256=sha256(doc.pdf))
-        manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key,
+        manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key, "front_pages": layout.front_pages,
                                    "pdf_sha256": sha256(folder / "binder.pdf")})
         t0 = time.perf_counter()
         rows = [(1, f"{row.id}: {row.title}", row.page) if row.divider else (2, f"{row.id} {row.title}", row.page)

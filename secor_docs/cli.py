@@ -63,12 +63,24 @@ def main(debug: bool, verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def default_jobs() -> int:
+    """One LibreOffice per CPU (each needs ~200 MB), at most four."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
 @main.command()
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True, help="Output folder.")
 @click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD) for reproducible builds.")
 @click.option("--no-pdf", is_flag=True, help="Write Word files only; skip LibreOffice.")
-@click.option("--jobs", type=click.IntRange(1, 32), default=1, show_default=True, help="Parallel converters / profiles.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=lambda: default_jobs(), show_default="CPUs, at most 4",
+              help="Parallel LibreOffice converters for one profile, or profiles built at once for several.")
 @click.option("--force", is_flag=True, help="Rebuild over hand-edited output after backing it up.")
 @click.option("--allow-ineligible", is_flag=True, help="Build even when the employer has more than 10 people.")
 @click.option("--templates", "templates", multiple=True, type=click.Path(path_type=Path, file_okay=False),

@@ -65,6 +65,19 @@ class CachingSandboxedEnvironment(SandboxedEnvironment):
         return self._compiled[key]
 
 
+@functools.lru_cache(maxsize=256)
+def _patched(xml: str) -> str:
+    return DocxTemplate.patch_xml(None, xml)  # a pure function of the XML: `self` is not used
+
+
+class Template(DocxTemplate):
+    """docxtpl cleans a template's XML with some thirty regular expressions on every render and every variable
+    check; one-per-item documents render the same XML many times, so the cleaned XML is kept."""
+
+    def patch_xml(self, src_xml):
+        return _patched(src_xml)
+
+
 @functools.lru_cache(maxsize=1)
 def make_env() -> SandboxedEnvironment:
     """The one environment for every template and catalog condition: sandboxed, strict, escaping."""
@@ -130,7 +143,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
                 properties: dict, logo: Path | None, brand: str | None = None) -> None:
     """Render one template to `target`; any template fault becomes a TemplateError naming file and paragraph."""
     try:
-        tpl = DocxTemplate(str(template))
+        tpl = Template(str(template))
         tpl.init_docx()
     except Exception as e:  # not a Word file, or unreadable
         raise TemplateError(f"{template}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
@@ -201,7 +214,7 @@ def check_tags(path: str, mtime: int, size: int) -> None:
 def _undeclared(path: str, mtime: int, size: int, env: SandboxedEnvironment) -> frozenset[str]:
     template = Path(path)
     try:
-        return frozenset(DocxTemplate(path).get_undeclared_template_variables(jinja_env=env))
+        return frozenset(Template(path).get_undeclared_template_variables(jinja_env=env))
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"{template}: paragraph line {e.lineno}: template syntax error: {e.message}") from None
 
