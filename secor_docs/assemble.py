@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from pypdf import PdfWriter
 
 from .context import View
 from .convert import convert_to_pdf, pdf_pages
-from .determinism import pdf_date
+from .determinism import pdf_date, sha256
 from .errors import BinderError
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Layout:
     total: int
     contents: list[View] = field(default_factory=list)  # the contents rows, with their final pages
     front_pages: dict[str, int] = field(default_factory=dict)  # "cover", "contents", "element:N" -> pages
+    front_files: dict[str, Path] = field(default_factory=dict)  # the same keys -> final DOCX (its PDF beside it)
 
 
 def compute_layout(elements: list[tuple[str, str]], docs: list[BinderDoc], cover_pages: int, contents_pages: int,
@@ -71,7 +73,8 @@ def _toc(elements, docs, layout: Layout | None) -> list[View]:
 
 def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
                      target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None,
-                     convert_first: dict[int, Path] | None = None, guess: dict | None = None) -> Layout:
+                     convert_first: dict[int, Path] | None = None, guess: dict | None = None,
+                     reuse: dict[str, tuple[str, Path]] | None = None) -> Layout:
     """Lay out the binder until page numbers settle, then merge it.
 
     `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
@@ -80,6 +83,8 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
     `convert_first` maps positions in `docs` to DOCX files still to convert: they go through LibreOffice together
     with the first front-matter pass, so a cold build starts LibreOffice once for almost everything.
     `guess` ({"pages": {doc id: pages}, "front": {key: pages}}, from the previous build) is the first layout tried.
+    `reuse` maps front keys ("cover", "contents", "element:N", "late") to (DOCX sha256, PDF) of the previous build:
+    a front page whose DOCX came out the same is not converted again.
     """
     used = [(eid, name) for eid, name in elements if any(d.element_id == eid for d in docs)]
     pending = dict(convert_first or {})
@@ -104,7 +109,9 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         if render_late is not None:
             front["late"] = workdir / "90 late.docx"
             render_late({d.id: layout.start.get(d.id) for d in docs}, front["late"])
-        pdfs = convert_to_pdf(list(front.values()) + list(pending.values()), workdir, jobs=jobs)
+        kept = _reusable(front, reuse or {}, workdir)
+        pdfs = convert_to_pdf([p for p in front.values() if p not in kept] + list(pending.values()), workdir, jobs=jobs)
+        pdfs.update(kept)
         for index, docx in pending.items():
             final = docx.with_suffix(".pdf")
             pdfs[docx].replace(final)
@@ -123,11 +130,23 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
     else:
         raise BinderError("binder page numbers did not settle; the contents keep changing length")
     layout.front_pages = {k: v for k, v in counts.items() if k != "late"}
+    layout.front_files = {k: p for k, p in front.items() if k != "late"}
     for d in docs:
         d.binder_page = layout.start[d.id]
     layout.contents = _toc(used, docs, layout)
     _merge(used, docs, {k: workdir / (p.stem + ".pdf") for k, p in front.items() if k != "late"}, layout, target, metadata, day)
     return layout
+
+
+def _reusable(front: dict[str, Path], reuse: dict[str, tuple[str, Path]], workdir: Path) -> dict[Path, Path]:
+    """Front pages identical to the previous build's: copy its PDF instead of converting."""
+    kept = {}
+    for key, docx in front.items():
+        digest, pdf = reuse.get(key, (None, None))
+        if digest and pdf.is_file() and sha256(docx) == digest:
+            kept[docx] = workdir / (docx.stem + ".pdf")
+            shutil.copyfile(pdf, kept[docx])
+    return kept
 
 
 def _merge(elements, docs: list[BinderDoc], front: dict[str, Path], layout: Layout, target: Path,

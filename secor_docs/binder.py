@@ -59,6 +59,35 @@ def layout_guess(previous: dict | None) -> dict:
             "front": (previous.get("binder") or {}).get("front_pages") or {}}
 
 
+PARTS = ".binder-parts"  # the cover, contents and divider PDFs, kept so an unchanged one is not converted again
+
+
+def keep_parts(layout, work: Path, folder: Path) -> dict[str, dict]:
+    parts = {}
+    (folder / PARTS).mkdir(exist_ok=True)
+    for key, docx in layout.front_files.items():
+        pdf = folder / PARTS / (docx.stem + ".pdf")
+        shutil.copyfile(work / (docx.stem + ".pdf"), pdf)
+        parts[key] = {"docx_sha256": sha256(docx), "pdf": pdf.relative_to(folder).as_posix(), "pdf_sha256": sha256(pdf)}
+    return parts
+
+
+def previous_parts(previous: dict | None, target: Path | None) -> dict[str, tuple[str, Path]]:
+    """Front pages and the evidence index of the previous build, where their PDF is still the one it made."""
+    if not previous or target is None:
+        return {}
+    found = {}
+    candidates = dict((previous.get("binder") or {}).get("parts") or {})
+    late = next((d for d in previous.get("documents", []) if d.get("ident") == LATE), None)
+    if late and late.get("pdf"):
+        candidates["late"] = {"docx_sha256": late.get("sha256"), "pdf": late["pdf"], "pdf_sha256": late.get("pdf_sha256")}
+    for key, part in candidates.items():
+        pdf = target / part["pdf"]
+        if part.get("docx_sha256") and pdf.is_file() and sha256(pdf) == part.get("pdf_sha256"):
+            found[key] = (part["docx_sha256"], pdf)
+    return found
+
+
 def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path], folder: Path,
                  manifest: dict, jobs: int, timings: dict, reuse: dict[Path, Path] | None = None,
                  previous: dict | None = None, target: Path | None = None) -> dict[str, int]:
@@ -91,7 +120,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         layout = build_binder_pdf(
             elements=[(e.id, e.name) for e in load_catalog().elements], docs=docs, workdir=work,
             target=folder / "binder.pdf", day=plan.as_of, jobs=jobs, render_late=late, convert_first=convert_first,
-            render_front=renderer.render_front, guess=layout_guess(previous),
+            render_front=renderer.render_front, guess=layout_guess(previous), reuse=previous_parts(previous, target),
             metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
                       "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
                       "/Keywords": "SECOR; Alberta; health and safety program"})
@@ -106,6 +135,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
                                         "/Subject": f"{company} SECOR health and safety program"}, rec["effective"])
             entry.update(pdf=doc.pdf.relative_to(folder).as_posix(), pages=doc.pages, binder_page=doc.binder_page,
                          sha256=sha256(docx), pdf_sha256=sha256(doc.pdf))
+        manifest["binder"]["parts"] = keep_parts(layout, work, folder)
         manifest["binder"].update({"pdf": "binder.pdf", "pages": layout.total, "key": key, "front_pages": layout.front_pages,
                                    "pdf_sha256": sha256(folder / "binder.pdf")})
         t0 = time.perf_counter()

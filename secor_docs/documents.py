@@ -10,11 +10,49 @@ from .catalog import PlannedDocument
 from .context import View
 from .evidence import evidence_index
 from .frameworks import load_framework
+from .errors import SecorError
 from .render import render_docx
 
 log = logging.getLogger(__name__)
 
 DOCUMENTS = "documents"
+class ForkedWorker:
+    """Run `job` in a forked process (it inherits everything, nothing is pickled); `result()` re-raises its error."""
+
+    def __init__(self, job):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=False)
+
+        def run():
+            try:
+                job()
+                child.send(None)
+            except SecorError as e:
+                child.send(e)
+            except BaseException as e:  # noqa: BLE001 - reported to the parent, which raises it
+                child.send(RuntimeError(f"{type(e).__name__}: {e}"))
+
+        self.process = ctx.Process(target=run, daemon=True)
+        self.process.start()
+        child.close()
+
+    def result(self) -> None:
+        try:
+            error = self.conn.recv()
+        except EOFError:
+            raise RuntimeError("a helper process ended without reporting") from None
+        self.process.join()
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+
+
 LATE = "evidence_index"  # printed last, once every other document's binder page is known
 
 
@@ -137,10 +175,30 @@ class DocumentRenderer:
     def target(self, folder: Path, doc: PlannedDocument) -> Path:
         return folder / DOCUMENTS / f"{doc.filename}.docx"
 
-    def render_all(self, folder: Path, late_pages: dict[str, int | None] | None = None) -> list[Path]:
-        """Render every document; the evidence index gets the previous build's binder pages until the new ones are known."""
-        return [self.render(doc, self.target(folder, doc), late_pages if doc.key == LATE else None)
-                for doc in self.plan.documents]
+    def render_all(self, folder: Path, late_pages: dict[str, int | None] | None = None, jobs: int = 1) -> list[Path]:
+        """Render every document; the evidence index gets the previous build's binder pages until the new ones are known.
+
+        With jobs > 1 a forked helper renders about half of them (whole templates at a time, so each template is
+        compiled in one process only)."""
+        work = [(doc, self.target(folder, doc), late_pages if doc.key == LATE else None) for doc in self.plan.documents]
+        if jobs > 1 and len(work) >= 8:
+            by_template: dict[str, list] = {}
+            for item in work:
+                by_template.setdefault(item[0].template, []).append(item)
+            mine, theirs = [], []
+            for items in sorted(by_template.values(), key=len, reverse=True):
+                (mine if len(mine) <= len(theirs) else theirs).extend(items)
+            helper = ForkedWorker(lambda: [self.render(*item) for item in theirs])
+            try:
+                for item in mine:
+                    self.render(*item)
+                helper.result()
+            finally:
+                helper.stop()
+        else:
+            for item in work:
+                self.render(*item)
+        return [target for _, target, _ in work]
 
     def render_front(self, template: str, binder_view: View, target: Path) -> None:
         profile = self.plan.loaded.profile

@@ -35,6 +35,8 @@ def owned_paths(manifest: dict | None) -> set[str]:
             if doc.get(key):
                 paths.add(doc[key])
     binder = manifest.get("binder") or {}
+    for part in (binder.get("parts") or {}).values():
+        paths.add(part["pdf"])
     for value in (binder.get("pdf"), binder.get("docx"), (manifest.get("evidence_index") or {}).get("csv"),
                   manifest.get("calendar"), manifest.get("changes")):
         if isinstance(value, str):

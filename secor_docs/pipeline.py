@@ -9,11 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import __version__
-from .binder import produce_pdfs
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .determinism import sha256
-from .documents import DocumentRenderer, document_records, new_revision
 from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
@@ -23,15 +21,12 @@ from .library import Library, load_library
 from .manifest import back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
 from .profile import LoadedProfile, load_profile
-from .records_calendar import build_calendar
 from .resources import templates_dir
-from .revisions import ChangeReport, docx_lines, profile_changes, reasons_for, snapshot
+from .revisions import ChangeReport, snapshot
 from .settings import Presentation, load_settings, presentation
 from .render import TemplateSearchPath, locate_names, make_env, undeclared_variables
 
 log = logging.getLogger(__name__)
-
-LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -230,11 +225,17 @@ def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
 def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict, previous: dict | None,
                   target: Path) -> tuple[dict, ConversionError | None, ChangeReport]:
     """Every build-owned output, written into the staging folder."""
+    # Imported here: a build with nothing to do never needs the Word, PDF and calendar libraries.
+    from .binder import produce_pdfs
+    from .documents import DocumentRenderer, document_records
+    from .records_calendar import build_calendar
+    from .revisions import follow_changes, reusable_pdfs
+
     records = document_records(plan, previous)
     renderer = DocumentRenderer(plan, records)
     t0 = time.perf_counter()
     previous_pages = {d["id"]: d.get("binder_page") for d in (previous or {}).get("documents", [])} if options.pdf else {}
-    docx_files = renderer.render_all(folder, previous_pages)
+    docx_files = renderer.render_all(folder, previous_pages, jobs=options.jobs)
     report = follow_changes(plan, renderer, records, docx_files, previous, target)
     timings["render"] = time.perf_counter() - t0
     manifest = new_manifest(plan, records, docx_files, folder)
@@ -266,61 +267,6 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     timings["evidence"] = time.perf_counter() - t0
     write_manifest(folder, manifest)
     return manifest, conversion_error, report
-
-
-def follow_changes(plan: Plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
-                   previous: dict | None, target: Path) -> ChangeReport:
-    """Give every document whose content changed a new revision, with the reasons in its history."""
-    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile))
-    senior = plan.built.context["senior_manager"].name
-    added, revised = [], []
-    entries = list(zip(plan.documents, records, docx_files))
-    # The document register prints every revision, so it is decided after all the others.
-    ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
-    for doc, rec, docx in ordered:
-        old = rec.pop("previous")
-        if old is None:
-            added.append(f"{doc.id} {doc.title}")
-            if doc.key in LISTS_REVISIONS:
-                renderer.render(doc, docx)
-            continue
-        if doc.key in LISTS_REVISIONS:
-            renderer.render(doc, docx)
-        if sha256(docx) == old.get("sha256"):
-            continue
-        old_lines = docx_lines(target / old["docx"])
-        reasons = reasons_for(old_lines, docx_lines(docx), changes, ignore=("rev.", "Revision"))
-        if old["id"] != doc.id:
-            reasons.append(f"document number changed from {old['id']} to {doc.id}")
-        if not reasons:
-            if doc.key in LISTS_REVISIONS:
-                reasons = ["Revisions of other documents recorded"]
-            else:
-                reasons = ["Updated to follow the profile" if changes else "Wording updated (templates or built-in data changed)"]
-        new_revision(rec, plan.as_of, reasons, senior)
-        renderer.render(doc, docx)
-        revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
-    order = {d.id: i for i, d in enumerate(plan.documents)}
-    revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
-    idents = {d.ident for d in plan.documents}
-    removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
-    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None)
-
-
-def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
-    """PDFs of the previous build whose document did not change: no need to convert them again."""
-    if not previous:
-        return {}
-    before = {d.get("ident", d["id"]): d for d in previous.get("documents", [])}
-    reuse = {}
-    for rec, docx in zip(records, docx_files):
-        old = before.get(rec["ident"])
-        if not old or not old.get("pdf") or old.get("sha256") != sha256(docx):
-            continue
-        pdf = target / old["pdf"]
-        if pdf.is_file() and sha256(pdf) == old.get("pdf_sha256"):
-            reuse[docx] = pdf
-    return reuse
 
 
 def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder: Path) -> dict:

@@ -49,20 +49,55 @@ def lower_first(value: str) -> str:
     return value[:1].lower() + value[1:] if value else value
 
 
+def cache_dir() -> Path | None:
+    """Where compiled templates are kept between builds: $SECOR_DOCS_CACHE, else the user's cache folder."""
+    import os
+
+    if "SECOR_DOCS_CACHE" in os.environ:
+        return Path(os.environ["SECOR_DOCS_CACHE"]) if os.environ["SECOR_DOCS_CACHE"] else None
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "secor-docs"
+
+
 class CachingSandboxedEnvironment(SandboxedEnvironment):
-    """docxtpl compiles a template's XML on every render; one-per-item documents reuse the compiled template."""
+    """docxtpl compiles a template's XML on every render. Compiled templates are reused within a build (one-per-item
+    documents) and, as Jinja bytecode keyed by the source's checksum, across builds (a rebuild compiles nothing)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._compiled: dict[str, jinja2.Template] = {}
+        folder = cache_dir()
+        if folder is not None:
+            try:
+                (folder / "jinja").mkdir(parents=True, exist_ok=True)
+                self.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder / "jinja"), "secor-%s.cache")
+            except OSError:  # a read-only home: build without the cache
+                self.bytecode_cache = None
 
     def from_string(self, source, globals=None, template_class=None):
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = f"{self.autoescape}:{source}"
         if key not in self._compiled:
-            self._compiled[key] = super().from_string(source)
+            self._compiled[key] = self._load_compiled(source)
         return self._compiled[key]
+
+    def _load_compiled(self, source: str) -> jinja2.Template:
+        """What Jinja's loaders do for named templates, for docxtpl's strings (the name carries the escaping mode)."""
+        cache = self.bytecode_cache
+        if cache is None:
+            return super().from_string(source)
+        import hashlib
+
+        key = f"docx-{bool(self.autoescape)}-{hashlib.sha256(source.encode()).hexdigest()}"
+        bucket = cache.get_bucket(self, key, None, source)
+        if bucket.code is None:
+            bucket.code = self.compile(source)  # unnamed, as from_string does: errors still say "<template>"
+            try:
+                cache.set_bucket(bucket)
+            except OSError:
+                pass
+        return self.template_class.from_code(self, bucket.code, self.make_globals(None))
 
 
 @functools.lru_cache(maxsize=256)

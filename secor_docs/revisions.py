@@ -4,7 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .determinism import sha256
 from .model import Profile
+
+# Documents that print other documents' revisions: decided after all the others.
+LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
 
 ROLE = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
 
@@ -173,3 +177,59 @@ class ChangeReport:
         if self.empty:
             lines.append("No document changed; every document keeps its revision, dates and bytes.")
         return "\n".join(lines) + "\n"
+
+
+def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
+                   previous: dict | None, target: Path) -> ChangeReport:
+    """Give every document whose content changed a new revision, with the reasons in its history."""
+    from .documents import new_revision  # imported here so the no-change path stays light
+    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile))
+    senior = plan.built.context["senior_manager"].name
+    added, revised = [], []
+    entries = list(zip(plan.documents, records, docx_files))
+    # The document register prints every revision, so it is decided after all the others.
+    ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
+    for doc, rec, docx in ordered:
+        old = rec.pop("previous")
+        if old is None:
+            added.append(f"{doc.id} {doc.title}")
+            if doc.key in LISTS_REVISIONS:
+                renderer.render(doc, docx)
+            continue
+        if doc.key in LISTS_REVISIONS:
+            renderer.render(doc, docx)
+        if sha256(docx) == old.get("sha256"):
+            continue
+        old_lines = docx_lines(target / old["docx"])
+        reasons = reasons_for(old_lines, docx_lines(docx), changes, ignore=("rev.", "Revision"))
+        if old["id"] != doc.id:
+            reasons.append(f"document number changed from {old['id']} to {doc.id}")
+        if not reasons:
+            if doc.key in LISTS_REVISIONS:
+                reasons = ["Revisions of other documents recorded"]
+            else:
+                reasons = ["Updated to follow the profile" if changes else "Wording updated (templates or built-in data changed)"]
+        new_revision(rec, plan.as_of, reasons, senior)
+        renderer.render(doc, docx)
+        revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
+    order = {d.id: i for i, d in enumerate(plan.documents)}
+    revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
+    idents = {d.ident for d in plan.documents}
+    removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
+    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None)
+
+
+def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
+    """PDFs of the previous build whose document did not change: no need to convert them again."""
+    if not previous:
+        return {}
+    before = {d.get("ident", d["id"]): d for d in previous.get("documents", [])}
+    reuse = {}
+    for rec, docx in zip(records, docx_files):
+        old = before.get(rec["ident"])
+        if not old or not old.get("pdf") or old.get("sha256") != sha256(docx):
+            continue
+        pdf = target / old["pdf"]
+        if pdf.is_file() and sha256(pdf) == old.get("pdf_sha256"):
+            reuse[docx] = pdf
+    return reuse

@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -124,3 +125,33 @@ def test_word_binder_has_every_document(binders):
         text = body_text(folder / m["binder"]["docx"])
         for doc in m["documents"]:
             assert doc["title"] in text
+
+
+def test_rebuild_converts_only_changed_documents_and_keeps_the_binder_right(tmp_path, monkeypatch):
+    import secor_docs.assemble as assemble
+
+    profile = tmp_path / "solo.yaml"
+    profile.write_text((PROFILES / "solo-spark-electric.yaml").read_text())
+    out = tmp_path / "out"
+    [first] = run_build(BuildOptions(profiles=(profile,), out=out, as_of=date(2026, 2, 1)))
+    assert first.ok
+    profile.write_text(profile.read_text().replace("check_in_interval_minutes: 90", "check_in_interval_minutes: 45"))
+    converted = []
+    real = assemble.convert_to_pdf
+
+    def spy(files, outdir, **kw):
+        converted.extend(f.name for f in files)
+        return real(files, outdir, **kw)
+
+    monkeypatch.setattr(assemble, "convert_to_pdf", spy)
+    [again] = run_build(BuildOptions(profiles=(profile,), out=out, as_of=date(2026, 2, 1)))
+    assert again.ok
+    m = json.loads((out / again.slug / "manifest.json").read_text())
+    revised = {Path(d["docx"]).name for d in m["documents"] if d["revision"] == 2}
+    assert revised and set(converted) == revised          # cover, contents, dividers and the index were reused
+    reader = PdfReader(str(out / again.slug / "binder.pdf"))
+    contents = "\n".join(reader.pages[i].extract_text() for i in range(1, 3))
+    for doc in m["documents"]:
+        assert doc["id"] in _first_page_of(reader, doc["binder_page"])
+        line = re.search(re.escape(doc["id"]) + r"\s.*?(\d+)\s*$", contents, re.M)
+        assert line and int(line.group(1)) == doc["binder_page"]
