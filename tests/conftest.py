@@ -10,6 +10,13 @@ PROFILES = ROOT / "company_profiles"
 AS_OF = "2026-02-01"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def template_cache(tmp_path_factory):
+    """Compiled templates go to a folder of this test run, not the user's cache."""
+    os.environ["SECOR_DOCS_CACHE"] = str(tmp_path_factory.mktemp("template-cache"))
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     if shutil.which("soffice"):
         return

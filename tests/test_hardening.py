@@ -273,3 +273,45 @@ def test_mutated_profiles_either_load_or_fail_with_located_lines(tmp_path, data)
     except ProfileError as e:
         for line in e.lines():
             assert line.startswith(str(path)) and ONE_LINE.match(line), line
+
+
+def test_parallel_rendering_gives_the_same_files_and_reports_a_helpers_error(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run("build", EXAMPLE, "--no-pdf", "--out", one, "--as-of", AS_OF, "--jobs", "1").exit_code == 0
+    assert run("build", EXAMPLE, "--no-pdf", "--out", two, "--as-of", AS_OF, "--jobs", "2").exit_code == 0
+    docs = sorted(p.name for p in (one / "prairie-peak-roofing-ltd" / "documents").glob("*.docx"))
+    assert docs and docs == sorted(p.name for p in (two / "prairie-peak-roofing-ltd" / "documents").glob("*.docx"))
+    for name in docs:
+        assert sha256(one / "prairie-peak-roofing-ltd" / "documents" / name) == sha256(two / "prairie-peak-roofing-ltd" / "documents" / name)
+    # a template fault in whichever process renders it: same located message, nothing written
+    overrides = _override(tmp_path, "# Hello\nText {{ company.no_such_field }}\n")
+    result = run("build", EXAMPLE, "--no-pdf", "--out", tmp_path / "bad", "--templates", overrides, "--as-of", AS_OF, "--jobs", "2")
+    assert result.exit_code == 3 and "health-safety-policy.docx" in result.output and "no_such_field" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "bad" / "prairie-peak-roofing-ltd").exists()
+
+
+def test_unwritable_template_cache_is_not_an_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("SECOR_DOCS_CACHE", str(blocker / "sub"))
+    from secor_docs.render import CachingSandboxedEnvironment
+
+    env = CachingSandboxedEnvironment()
+    assert env.bytecode_cache is None
+    assert env.from_string("{{ 6 * 7 }}").render() == "42"
+
+
+def test_compiled_templates_are_reused_between_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECOR_DOCS_CACHE", str(tmp_path / "cache"))
+    from secor_docs.render import CachingSandboxedEnvironment
+
+    source = "<w:t>{{ name }} and {{ 2 + 3 }}</w:t>"
+    assert CachingSandboxedEnvironment(autoescape=True).from_string(source).render(name="A&B") == "<w:t>A&amp;B and 5</w:t>"
+    assert list((tmp_path / "cache" / "jinja").iterdir())
+    later = CachingSandboxedEnvironment(autoescape=True)
+
+    def no_compile(*a, **k):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(later, "compile", no_compile)
+    assert later.from_string(source).render(name="A&B") == "<w:t>A&amp;B and 5</w:t>"
