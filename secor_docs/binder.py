@@ -141,7 +141,8 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         t0 = time.perf_counter()
         rows = [(1, f"{row.id}: {row.title}", row.page) if row.divider else (2, f"{row.id} {row.title}", row.page)
                 for row in layout.contents]
-        word.finish(rows, word_entry(records[late_index], docx_files[late_index]) if late_index is not None else None)
+        dividers = {key.split(":", 1)[1]: path for key, path in layout.front_files.items() if key.startswith("element:")}
+        word.finish(rows, dividers, word_entry(records[late_index], docx_files[late_index]) if late_index is not None else None)
         timings["binder_docx_wait"] = time.perf_counter() - t0
     finally:
         word.stop()
@@ -156,19 +157,11 @@ def word_entry(record: dict, docx: Path) -> tuple[str, str, Path]:
 
 def start_word_binder(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
                       late_index: int | None, work: Path, target: Path) -> BackgroundWordBinder:
-    """Compose the documents in the background while the PDFs are made; the contents follow the PDF layout.
-
-    Word dividers list their documents without page numbers: the PDF's numbers are only right for the PDF."""
+    """Compose the documents in the background while the PDFs are made; the front matter follows the PDF layout."""
     cover = work / "word cover.docx"
     renderer.render_front(COVER, View(toc=[], element=None), cover)
-    dividers = {}
-    for element in load_catalog().elements:
-        members = [View(id=r["id"], title=r["title"], page="") for r in records if r["element"] == element.id]
-        if members:
-            path = work / f"word divider {element.id}.docx"
-            renderer.render_front(DIVIDER, View(toc=[], element=View(id=element.id, name=element.name, documents=members)), path)
-            dividers[element.id] = (f"Element {element.id}: {element.name}", path)
+    labels = {element.id: f"Element {element.id}: {element.name}" for element in load_catalog().elements}
     documents = [word_entry(r, d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
     company = plan.loaded.profile.company.legal_name
-    return BackgroundWordBinder(cover, dividers, documents, target, plan.as_of,
+    return BackgroundWordBinder(cover, labels, documents, target, plan.as_of,
                                 f"{company}: SECOR Health and Safety Program", company)

@@ -216,29 +216,28 @@ def contents_paragraphs(doc, rows: list[tuple[int, str, int]]) -> list:
 
 
 class WordBinder:
-    """Cover, then each element's divider and documents as they come; the contents, which print binder pages,
-    are slotted in after the cover when the PDF layout has settled."""
+    """Cover, then the documents as they come; the contents and the element dividers, which print binder pages,
+    are slotted in when the PDF layout has settled (the same files as in binder.pdf)."""
 
-    def __init__(self, cover: Path, dividers: dict[str, tuple[str, Path]]):
+    def __init__(self, cover: Path, labels: dict[str, str]):
         self.composer = SectionComposer(Document(str(cover)))
         self.contents_at = self.composer.append_index()
-        self.dividers = dividers
-        self.seen: set[str] = set()
+        self.labels = labels                 # element id -> "Element N: name"
+        self.slots: dict[str, int] = {}      # element id -> body index where its divider goes
 
     def add(self, element_id: str, label: str, path: Path) -> None:
-        if element_id not in self.seen:
-            self.seen.add(element_id)
-            divider_label, divider_path = self.dividers[element_id]
-            divider = Document(str(divider_path))
-            _mark_entry(divider, divider_label, 1)
-            self.composer.append(divider)
+        self.slots.setdefault(element_id, self.composer.append_index())
         doc = Document(str(path))
         _mark_entry(doc, label, 2)
         self.composer.append(doc)
 
-    def finish(self, rows: list[tuple[int, str, int]], late: tuple[str, str, Path] | None) -> None:
+    def finish(self, rows: list[tuple[int, str, int]], dividers: dict[str, Path], late: tuple[str, str, Path] | None) -> None:
         if late is not None:
             self.add(*late)
+        for element_id, index in sorted(self.slots.items(), key=lambda item: item[1], reverse=True):
+            divider = Document(str(dividers[element_id]))  # from the back, so earlier slots keep their index
+            _mark_entry(divider, self.labels[element_id], 1)
+            self.composer.insert(index, divider)
         body = self.composer.doc.element.body
         for offset, paragraph in enumerate(contents_paragraphs(self.composer.doc, rows)):
             body.insert(self.contents_at + offset, paragraph._p)
@@ -253,10 +252,10 @@ class WordBinder:
         normalise_docx(target)
 
 
-def word_binder_worker(cover, dividers, documents, target, day, title, author, inbox, outbox) -> None:
-    """Runs in its own process beside the PDF work: compose the documents, then wait for the contents."""
+def word_binder_worker(cover, labels, documents, target, day, title, author, inbox, outbox) -> None:
+    """Runs in its own process beside the PDF work: compose the documents, then wait for the front matter."""
     try:
-        binder = WordBinder(cover, dividers)
+        binder = WordBinder(cover, labels)
         for entry in documents:
             binder.add(*entry)
         if not inbox.poll(3600):
@@ -264,8 +263,8 @@ def word_binder_worker(cover, dividers, documents, target, day, title, author, i
         message = inbox.recv()
         if message is None:
             return
-        rows, late = message
-        binder.finish(rows, late)
+        rows, dividers, late = message
+        binder.finish(rows, dividers, late)
         binder.save(target, day, title, author)
         outbox.send(("ok", None))
     except BaseException as e:  # reported to the parent, which raises it
@@ -277,20 +276,21 @@ def word_binder_worker(cover, dividers, documents, target, day, title, author, i
 class BackgroundWordBinder:
     """The Word binder made in a second process while LibreOffice converts the PDFs: it uses the other core."""
 
-    def __init__(self, cover, dividers, documents, target, day, title, author):
+    def __init__(self, cover, labels, documents, target, day, title, author):
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         child_in, self.inbox = ctx.Pipe(duplex=False)
         self.outbox, child_out = ctx.Pipe(duplex=False)
         self.process = ctx.Process(target=word_binder_worker, daemon=True,
-                                   args=(cover, dividers, documents, target, day, title, author, child_in, child_out))
+                                   args=(cover, labels, documents, target, day, title, author, child_in, child_out))
         self.process.start()
         child_in.close()
         child_out.close()
 
-    def finish(self, rows: list[tuple[int, str, int]], late: tuple[str, str, Path] | None, timeout: float = 1800) -> None:
-        self.inbox.send((rows, late))
+    def finish(self, rows: list[tuple[int, str, int]], dividers: dict[str, Path], late: tuple[str, str, Path] | None,
+               timeout: float = 1800) -> None:
+        self.inbox.send((rows, dividers, late))
         if not self.outbox.poll(timeout):
             self.stop()
             raise BinderError(f"the Word binder was not finished within {timeout:.0f} s")

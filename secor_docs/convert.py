@@ -55,9 +55,11 @@ MAX_PER_PROCESS = 200
 
 
 def _run_batches(soffice: str, files: list[Path], outdir: Path, profile: Path) -> None:
+    started = time.perf_counter()
     for start in range(0, len(files), MAX_PER_PROCESS):
         batch = files[start:start + MAX_PER_PROCESS]
         _run(soffice, batch, outdir, profile, timeout_for(len(batch)))
+    log.debug("%s: %d documents in %.1f s", profile.name, len(files), time.perf_counter() - started)
 
 
 def _run(soffice: str, files: list[Path], outdir: Path, profile: Path, timeout: float) -> None:
