@@ -47,6 +47,10 @@ def reuse_previous_binder(manifest: dict, key: str, previous: dict | None, targe
         entry.update(pdf=old["pdf"], pages=old["pages"], binder_page=old["binder_page"], pdf_sha256=old["pdf_sha256"])
     for name in ("binder.pdf", "binder.docx"):
         shutil.copyfile(target / name, folder / name)
+    for part in (previous["binder"].get("parts") or {}).values():
+        if (target / part["pdf"]).is_file():
+            (folder / part["pdf"]).parent.mkdir(exist_ok=True)
+            shutil.copyfile(target / part["pdf"], folder / part["pdf"])
     manifest["binder"].update(previous["binder"])
     return True
 

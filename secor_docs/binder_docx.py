@@ -7,6 +7,7 @@ renumbers it for its own layout when it is updated.
 from __future__ import annotations
 
 import logging
+import os
 from copy import deepcopy
 from datetime import date, datetime
 from pathlib import Path
@@ -255,6 +256,7 @@ class WordBinder:
 def word_binder_worker(cover, labels, documents, target, day, title, author, inbox, outbox) -> None:
     """Runs in its own process beside the PDF work: compose the documents, then wait for the front matter."""
     try:
+        os.nice(5)  # LibreOffice's conversions are on the critical path; composing can use what they leave
         binder = WordBinder(cover, labels)
         for entry in documents:
             binder.add(*entry)
