@@ -67,10 +67,11 @@ class PlannedDocument:
 
 
 @functools.cache
+@functools.cache
 def load_catalog() -> Catalog:
     folder = data_dir() / "catalog"
     path = folder
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml-backed when ruamel.yaml.clib is installed
     try:
         elements = yaml.load((folder / "elements.yaml").read_text(encoding="utf-8"))["elements"]
         documents = []

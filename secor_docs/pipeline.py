@@ -138,10 +138,85 @@ def preflight_templates(plan: Plan, include_builtin: bool = True) -> None:
                                 f" (secor-docs templates variables PROFILE lists them)")
 
 
+def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
+    """(slug, fingerprint) of a build's raw inputs: the profile's bytes, the options, the settings file, every
+    template folder, the built-in data and the logo. Reading them takes a tenth of what validating and planning the
+    profile does. None when the profile cannot be read this way; the full build then reports why."""
+    import hashlib
+    import json
+
+    from ruamel.yaml import YAML
+
+    from .resources import data_dir
+    from .settings import settings_path
+    from .yamlsource import MAX_BYTES
+
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_BYTES:
+            return None
+        data = YAML(typ="safe").load(raw)
+        company = data["company"]
+        legal = company["legal_name"]
+        if not isinstance(legal, str) or not legal.strip():
+            return None
+        settings, settings_file = load_settings()
+        folders = [Path(p) for p in options.templates]
+        if settings.templates and settings_file is not None:
+            folders.append(settings_file.parent / settings.templates)
+        if data.get("templates"):
+            folders.append(path.parent / str(data["templates"]))
+        folders += [templates_dir(), data_dir()]
+        h = hashlib.sha256()
+        h.update(json.dumps([__version__, (options.as_of or date.today()).isoformat(), options.pdf,
+                             options.allow_ineligible, str(path.resolve())]).encode())
+        h.update(raw)
+        config = settings_path()
+        h.update(config.read_bytes() if config and config.is_file() else b"")
+        for folder in folders:
+            h.update(str(folder).encode())
+            for f in sorted(folder.rglob("*")) if folder.is_dir() else []:
+                if f.is_file():
+                    h.update(f.relative_to(folder).as_posix().encode() + sha256(f).encode())
+        if company.get("logo"):
+            h.update(sha256(path.parent / str(company["logo"])).encode())
+    except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
+        return None
+    return slugify(legal), h.hexdigest()
+
+
+def unchanged_build(path: Path, options: BuildOptions, started: float) -> BuildResult | None:
+    """The answer for a rebuild whose raw inputs are those of the last good build, or None to build."""
+    found = raw_inputs_key(path, options)
+    if found is None:
+        return None
+    slug, key = found
+    target = options.out / slug
+    if not (target / "manifest.json").is_file():
+        return None
+    try:
+        with build_lock(options.out, slug):
+            previous = read_manifest(target)
+            if (not previous or previous.get("raw_inputs_key") != key or edited_files(target, previous)
+                    or not up_to_date(previous, previous.get("inputs_key"), target)):
+                return None
+    except (SecorError, OSError):
+        return None
+    return BuildResult(profile=path, company=previous["company"], slug=slug, ok=True, documents=len(previous["documents"]),
+                       pages=(previous.get("binder") or {}).get("pages") or 0, warnings=list(previous.get("warnings") or []),
+                       changes=["Nothing changed since the last build; every file kept as it was."],
+                       seconds=time.perf_counter() - started)
+
+
 def build_one(path: Path, options: BuildOptions) -> BuildResult:
     """Build one profile into OUT/<slug>/; any SecorError is kept in the result, never half a build on disk."""
-    result = BuildResult(profile=path)
     started = time.perf_counter()
+    unchanged = unchanged_build(path, options, started)
+    if unchanged is not None:
+        log.info("%s: %.1f s (nothing changed)", path, unchanged.seconds)
+        return unchanged
+    result = BuildResult(profile=path)
+    raw_key = raw_inputs_key(path, options)
     try:
         t0 = time.perf_counter()
         plan = plan_build(path, options.as_of, allow_ineligible=options.allow_ineligible, templates=options.templates,
@@ -174,6 +249,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
             with staging_folder(options.out, plan.slug) as staging:
                 manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
                 manifest["inputs_key"] = key if conversion_error is None else None
+                manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
+                manifest["warnings"] = result.warnings
                 write_manifest(staging, manifest)
                 result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
@@ -217,7 +294,7 @@ def inputs_key(plan: Plan, options: BuildOptions) -> str:
 
 def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
 
-    if not previous or previous.get("inputs_key") != key:
+    if not previous or not key or previous.get("inputs_key") != key:
         return False
     return all((target / rel).is_file() for rel in owned_paths(previous))
 

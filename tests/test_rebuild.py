@@ -116,6 +116,31 @@ def test_unchanged_rebuild_keeps_every_byte(first_build):
     assert {p.relative_to(folder): sha256(p) for p in folder.rglob("*") if p.is_file()} == before
 
 
+def test_unchanged_rebuild_answers_before_planning_but_follows_any_input(first_build, tmp_path, monkeypatch):
+    import secor_docs.pipeline as pipeline
+    from secor_docs.authoring import Compiler
+    from secor_docs.determinism import normalise_docx
+
+    profile, out = first_build
+    overrides = tmp_path / "overrides"
+    policy = overrides / "policies" / "health-safety-policy.docx"
+    policy.parent.mkdir(parents=True)
+    Compiler("# Our policy\n{{ company.legal_name }} keeps people safe.\n", "policy").compile().save(str(policy))
+    normalise_docx(policy)
+    assert build(profile, out, "2026-02-01", templates=(overrides,)).ok
+    planned = []
+    real_plan = pipeline.plan_build
+    monkeypatch.setattr(pipeline, "plan_build", lambda *a, **k: planned.append(1) or real_plan(*a, **k))
+    again = build(profile, out, "2026-02-01", templates=(overrides,))
+    assert again.ok and "Nothing changed" in again.changes[0] and not planned   # answered from the raw inputs
+    # a consultant's template changes: the build notices without any profile change
+    Compiler("# Our policy\n{{ company.legal_name }} keeps every worker safe.\n", "policy").compile().save(str(policy))
+    normalise_docx(policy)
+    changed = build(profile, out, "2026-02-01", templates=(overrides,))
+    assert changed.ok and planned and "Nothing changed" not in changed.changes[0]
+    assert any("Health and Safety Policy" in line for line in changed.changes)
+
+
 def test_portfolio_with_a_broken_profile_builds_the_others(tmp_path, example_text):
     folder = tmp_path / "clients"
     folder.mkdir()
