@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .assemble import CONTENTS, COVER, DIVIDER, BinderDoc, build_binder_pdf
-from .binder_docx import BackgroundWordBinder
+from .binder_docx import BackgroundWordBinder, InlineWordBinder
 from .context import View
 from .catalog import load_catalog
 from .convert import normalise_pdf, pdf_pages
@@ -116,7 +116,7 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         docs.append(BinderDoc(rec["id"], rec["title"], rec["element"], pdf, pdf_pages(pdf) if docx in reuse else 1))
     work = folder / ".front"
     work.mkdir()
-    word = start_word_binder(plan, renderer, records, docx_files, late_index, work, folder / "binder.docx")
+    word = start_word_binder(plan, renderer, records, docx_files, late_index, work, folder / "binder.docx", jobs)
     try:
         late = None
         if late_index is not None:
@@ -160,12 +160,13 @@ def word_entry(record: dict, docx: Path) -> tuple[str, str, Path]:
 
 
 def start_word_binder(plan, renderer: DocumentRenderer, records: list[dict], docx_files: list[Path],
-                      late_index: int | None, work: Path, target: Path) -> BackgroundWordBinder:
-    """Compose the documents in the background while the PDFs are made; the front matter follows the PDF layout."""
+                      late_index: int | None, work: Path, target: Path, jobs: int):
+    """With a spare core, compose the documents in the background while the PDFs are made; the front matter follows
+    the PDF layout."""
     cover = work / "word cover.docx"
     renderer.render_front(COVER, View(toc=[], element=None), cover)
     labels = {element.id: f"Element {element.id}: {element.name}" for element in load_catalog().elements}
     documents = [word_entry(r, d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
     company = plan.loaded.profile.company.legal_name
-    return BackgroundWordBinder(cover, labels, documents, target, plan.as_of,
-                                f"{company}: SECOR Health and Safety Program", company)
+    kind = BackgroundWordBinder if jobs > 1 else InlineWordBinder
+    return kind(cover, labels, documents, target, plan.as_of, f"{company}: SECOR Health and Safety Program", company)

@@ -253,6 +253,25 @@ class WordBinder:
         normalise_docx(target)
 
 
+class InlineWordBinder:
+    """The same work in this process, after the PDFs: with one core per build (`--jobs 1`, or a portfolio building
+    profiles side by side) composing beside LibreOffice gains no time and only adds its memory to LibreOffice's."""
+
+    def __init__(self, cover, labels, documents, target, day, title, author):
+        self.args = (cover, labels, documents, target, day, title, author)
+
+    def finish(self, rows, dividers, late) -> None:
+        cover, labels, documents, target, day, title, author = self.args
+        binder = WordBinder(cover, labels)
+        for entry in documents:
+            binder.add(*entry)
+        binder.finish(rows, dividers, late)
+        binder.save(target, day, title, author)
+
+    def stop(self) -> None:
+        pass
+
+
 def word_binder_worker(cover, labels, documents, target, day, title, author, inbox, outbox) -> None:
     """Runs in its own process beside the PDF work: compose the documents, then wait for the front matter."""
     try:
