@@ -155,3 +155,11 @@ def test_rebuild_converts_only_changed_documents_and_keeps_the_binder_right(tmp_
         assert doc["id"] in _first_page_of(reader, doc["binder_page"])
         line = re.search(re.escape(doc["id"]) + r"\s.*?(\d+)\s*$", contents, re.M)
         assert line and int(line.group(1)) == doc["binder_page"]
+
+
+def test_word_binder_composed_beside_the_conversions_is_the_same_file(tmp_path, binders):
+    folder, m = binders[1]                                   # solo-spark, composed after its PDFs (one core per build)
+    [alone] = run_build(BuildOptions(profiles=(PROFILES / "solo-spark-electric.yaml",), out=tmp_path, as_of=date(2026, 2, 1), jobs=2))
+    assert alone.ok
+    assert sha256(tmp_path / alone.slug / "binder.docx") == sha256(folder / "binder.docx")
+    assert sha256(tmp_path / alone.slug / "binder.pdf") == sha256(folder / "binder.pdf")
