@@ -118,6 +118,7 @@ def convert_to_pdf(files: list[Path], outdir: Path, *, jobs: int = 1) -> dict[Pa
         return {}
     soffice = require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
+    outdir = outdir.resolve()  # LibreOffice runs inside it: a relative --outdir would point below itself
     release_memory()
     groups = _split(files, jobs)
     started = time.perf_counter()

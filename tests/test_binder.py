@@ -163,3 +163,17 @@ def test_word_binder_composed_beside_the_conversions_is_the_same_file(tmp_path, 
     assert alone.ok
     assert sha256(tmp_path / alone.slug / "binder.docx") == sha256(folder / "binder.docx")
     assert sha256(tmp_path / alone.slug / "binder.pdf") == sha256(folder / "binder.pdf")
+
+
+def test_relative_output_folder_as_the_cli_default(tmp_path, monkeypatch):
+    """`--out build` is relative; LibreOffice runs inside the work folder, so paths must not depend on the cwd."""
+    from click.testing import CliRunner
+
+    from secor_docs.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", str(PROFILES / "tiny-books.yaml"), "--as-of", "2026-02-01"])
+    assert result.exit_code == 0, result.output
+    m = json.loads((tmp_path / "build" / "tiny-books-co" / "manifest.json").read_text())
+    assert m["binder"]["pages"] == len(PdfReader(str(tmp_path / "build" / "tiny-books-co" / "binder.pdf")).pages)
+    assert all((tmp_path / "build" / "tiny-books-co" / d["pdf"]).is_file() for d in m["documents"])
