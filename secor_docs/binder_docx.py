@@ -6,7 +6,6 @@ renumbers it for its own layout when it is updated.
 """
 from __future__ import annotations
 
-import logging
 import os
 from copy import deepcopy
 from datetime import date, datetime
@@ -24,8 +23,6 @@ from docxcompose.utils import xpath
 
 from .determinism import normalise_docx
 from .errors import BinderError
-
-log = logging.getLogger(__name__)
 
 STYLE_REFS = ".//w:tblStyle|.//w:pStyle|.//w:rStyle"
 
@@ -226,6 +223,13 @@ class WordBinder:
         self.labels = labels                 # element id -> "Element N: name"
         self.slots: dict[str, int] = {}      # element id -> body index where its divider goes
 
+    @classmethod
+    def composed(cls, cover: Path, labels: dict[str, str], documents: list[tuple[str, str, Path]]) -> WordBinder:
+        binder = cls(cover, labels)
+        for entry in documents:
+            binder.add(*entry)
+        return binder
+
     def add(self, element_id: str, label: str, path: Path) -> None:
         self.slots.setdefault(element_id, self.composer.append_index())
         doc = Document(str(path))
@@ -262,9 +266,7 @@ class InlineWordBinder:
 
     def finish(self, rows, dividers, late) -> None:
         cover, labels, documents, target, day, title, author = self.args
-        binder = WordBinder(cover, labels)
-        for entry in documents:
-            binder.add(*entry)
+        binder = WordBinder.composed(cover, labels, documents)
         binder.finish(rows, dividers, late)
         binder.save(target, day, title, author)
 
@@ -276,9 +278,7 @@ def word_binder_worker(cover, labels, documents, target, day, title, author, inb
     """Runs in its own process beside the PDF work: compose the documents, then wait for the front matter."""
     try:
         os.nice(5)  # LibreOffice's conversions are on the critical path; composing can use what they leave
-        binder = WordBinder(cover, labels)
-        for entry in documents:
-            binder.add(*entry)
+        binder = WordBinder.composed(cover, labels, documents)
         if not inbox.poll(3600):
             raise BinderError("the binder layout never arrived")
         message = inbox.recv()

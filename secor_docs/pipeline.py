@@ -18,7 +18,7 @@ from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_ind
 from .facts import Facts, derive_facts, ineligibility_message
 from .frameworks import load_framework
 from .library import Library, load_library
-from .manifest import back_up, edited_files, owned_paths, read_manifest, write_manifest
+from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
 from .profile import LoadedProfile, load_profile
 from .resources import templates_dir
@@ -185,14 +185,13 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
     return slugify(legal), h.hexdigest()
 
 
-def unchanged_build(path: Path, options: BuildOptions, started: float) -> BuildResult | None:
-    """The answer for a rebuild whose raw inputs are those of the last good build, or None to build."""
-    found = raw_inputs_key(path, options)
-    if found is None:
+def unchanged_build(path: Path, options: BuildOptions, raw_key: tuple[str, str] | None, started: float) -> BuildResult | None:
+    """The answer for a rebuild whose raw inputs (`raw_inputs_key`) are those of the last good build, or None to build."""
+    if raw_key is None:
         return None
-    slug, key = found
+    slug, key = raw_key
     target = options.out / slug
-    if not (target / "manifest.json").is_file():
+    if not (target / MANIFEST).is_file():
         return None
     try:
         with build_lock(options.out, slug):
@@ -211,12 +210,12 @@ def unchanged_build(path: Path, options: BuildOptions, started: float) -> BuildR
 def build_one(path: Path, options: BuildOptions) -> BuildResult:
     """Build one profile into OUT/<slug>/; any SecorError is kept in the result, never half a build on disk."""
     started = time.perf_counter()
-    unchanged = unchanged_build(path, options, started)
+    raw_key = raw_inputs_key(path, options)
+    unchanged = unchanged_build(path, options, raw_key, started)
     if unchanged is not None:
         log.info("%s: %.1f s (nothing changed)", path, unchanged.seconds)
         return unchanged
     result = BuildResult(profile=path)
-    raw_key = raw_inputs_key(path, options)
     try:
         t0 = time.perf_counter()
         plan = plan_build(path, options.as_of, allow_ineligible=options.allow_ineligible, templates=options.templates,
