@@ -89,12 +89,10 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
 
 
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
-    industry = library.industries.get(profile.company.industry)
-    default_steps = {t.name.lower(): t.steps for p in (industry.positions if industry else []) for t in p.tasks if t.steps}
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:
-            steps = tuple(task.steps) or tuple(default_steps.get(task.name.lower(), ()))
+            steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
             tasks.append(AssessedTask(pos.id, pos.title, task.name, tuple(hazards[k] for k in task.hazards),
                                       task.critical, task.working_alone, steps))
     return tasks
@@ -104,19 +102,3 @@ def critical_tasks(tasks: list[AssessedTask], matrix: Matrix) -> list[AssessedTa
     """Tasks flagged critical or whose worst hazard is in the top band, highest risk first."""
     chosen = [t for t in tasks if t.flagged_critical or t.top_initial.rank >= matrix.top_rank]
     return sorted(chosen, key=lambda t: (-t.top_initial.score, -t.top_residual.score, not t.flagged_critical, t.position_title, t.name))
-
-
-def generated_steps(task: AssessedTask) -> list[str]:
-    """Job steps when the profile and industry data give none: built from the task's own hazards and controls."""
-    steps = [f"Before starting, complete a field level hazard assessment for \"{task.name}\" with everyone on the task, "
-             f"and confirm the controls below are in place."]
-    for h in task.hazards:
-        firsts = [getattr(h.controls, level)[0] for level, _ in HIERARCHY[:3] if getattr(h.controls, level)]
-        if firsts:
-            steps.append(f"Control {h.name.lower()}: " + "; ".join(firsts[:2]) + ".")
-    ppe = sorted({p for h in task.hazards for p in h.controls.ppe})
-    if ppe:
-        steps.append("Put on and check the required PPE: " + "; ".join(ppe[:6]) + ".")
-    steps.append("Do the work as planned; stop and reassess if conditions, crew or equipment change.")
-    steps.append("Finish: clean up, store tools and materials, and report any hazard, damage or near miss to the supervisor.")
-    return steps

@@ -6,14 +6,15 @@ internals, and every optional value is already text: a template never prints "No
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, generated_steps, resolve_hazards
+from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
+from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
@@ -66,6 +67,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     hazards = resolve_hazards(profile, library, matrix)
     tasks = assess_tasks(profile, library, hazards)
     critical = critical_tasks(tasks, matrix)
+    task_procedures = procedures(profile, library)
     refs = library.legislation.references
     law = View(**{k: v(key=k, cite=r.cite, title=r.title, duty=r.duty, items=list(r.items), status=r.status,
                        instrument=r.instrument) for k, r in refs.items()})
@@ -188,20 +190,43 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     hazard_views = {k: hazard_view(hazards[k]) for k in used_keys}
 
     # ---- tasks and positions ----
-    def task_view(t: AssessedTask, index: int) -> View:
-        steps = list(t.steps) or generated_steps(t)
+    def step_views(t: AssessedTask, proc) -> list[View]:
+        steps, last_phase = [], None
+        for st in proc.steps if proc else ():
+            h = hazards.get(st.hazard) if st.hazard else None
+            steps.append(v(number=st.number, phase=st.phase, phase_title=PHASE_TITLES[st.phase] if st.phase != last_phase and proc.source == "library" else "",
+                           text=st.text, hazard=h.name if h else "", control=st.control,
+                           in_assessment=bool(h) and any(x.key == h.key for x in t.hazards)))
+            last_phase = st.phase
+        return steps
+
+    def task_view(t: AssessedTask, index: int, sjp: str = "") -> View:
+        proc = task_procedures.get((t.position_id, t.name))
+        steps = step_views(t, proc)
+        stepped = {s.hazard for s in steps if s.hazard}
+        ppe_rows = ([v(item=item, hazard=hazards[hk].name if hk in hazards else hk, when=when) for item, hk, when in proc.ppe]
+                    if proc and proc.ppe else
+                    [v(item=p, hazard=h.name, when="") for h in t.hazards for p in h.controls.ppe])
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
                  hazards=[hazard_views[h.key] for h in t.hazards], critical=t.flagged_critical,
                  is_critical=t in critical, working_alone=t.working_alone,
                  top_initial=_risk(t.top_initial), top_residual=_risk(t.top_residual),
-                 steps=steps, steps_from_profile=bool(t.steps), checked_by=checker_for(t.position_id),
-                 ppe=sorted({p for h in t.hazards for p in h.controls.ppe}),
+                 steps=steps, steps_from_profile=bool(proc and proc.source == "profile"),
+                 has_procedure=proc is not None, procedure_source=proc.source if proc else "",
+                 procedure_title=proc.title if proc else "", sjp=sjp,
+                 throughout=[hazard_views[h.key] for h in t.hazards if h.name not in stepped],
+                 procedure_to_write=t in critical and proc is None,
+                 procedure_due=(facts.as_of + timedelta(days=PROCEDURE_DUE_DAYS)) if t in critical and proc is None else "",
+                 checked_by=checker_for(t.position_id),
+                 ppe=sorted({r.item for r in ppe_rows}), ppe_rows=ppe_rows,
                  training=sorted({library.training[k].name for h in t.hazards for k in h.training if k in library.training}),
                  people=[pv.name for pv in people_views if pv.position_id == t.position_id],
                  priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
 
     task_views = [task_view(t, 0) for t in tasks]
-    critical_views = [task_view(t, i) for i, t in enumerate(critical, start=1)]
+    with_procedure = [t for t in critical if task_procedures.get((t.position_id, t.name)) is not None]
+    sjp_ids = {id(t): f"SJP-{n:02d}" for n, t in enumerate(with_procedure, start=1)}
+    critical_views = [task_view(t, i, sjp_ids.get(id(t), "")) for i, t in enumerate(critical, start=1)]
 
     position_views = []
     for pos in profile.positions:
@@ -381,6 +406,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "positions": position_views,
         "tasks": task_views,
         "critical_tasks": critical_views,
+        "procedures": [c for c in critical_views if c.has_procedure],
+        "procedures_to_write": [c for c in critical_views if c.procedure_to_write],
         "hazards": list(hazard_views.values()),
         "sites": site_views,
         "equipment": equipment_views,
@@ -398,7 +425,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                             current_as_of=library.first_aid.get("current_as_of", "")),
     }
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
-             "hazards": list(hazard_views.values()), "critical_tasks": critical_views}
+             "hazards": list(hazard_views.values()), "critical_tasks": [c for c in critical_views if c.has_procedure]}
     return Built(context, items, tasks, hazards, matrix)
 
 

@@ -81,7 +81,33 @@ class IndustryTask(Data):
     hazards: list[str]
     critical: bool = False
     working_alone: bool = False
-    steps: list[str] = []
+    library_task: str | None = None   # key of the task library entry whose steps become the safe job procedure
+
+
+PHASES = (("prepare", "Prepare"), ("set_up", "Set up"), ("work", "Do the work"), ("finish", "Finish and clean up"))
+
+
+class TaskStep(Data):
+    phase: Literal["prepare", "set_up", "work", "finish"]
+    do: str = Field(min_length=10)
+    hazard: str | None = None      # hazard key the step deals with, when the step is where that hazard arises
+    control: str | None = None     # how the step controls it; printed beside the step
+
+
+class TaskPPE(Data):
+    item: str
+    hazard: str                    # the hazard key that calls for it: no PPE item without its hazard
+    when: str | None = None        # the part of the task it is worn for, when not the whole task
+
+
+class LibraryTask(Data):
+    """A common task of one or more industries, with the numbered steps a worker follows in order."""
+    name: str
+    industries: list[str] = Field(min_length=1)
+    aliases: list[str] = []
+    hazards: list[str] = Field(min_length=1)
+    ppe: list[TaskPPE] = []
+    steps: list[TaskStep] = Field(min_length=4)
 
 
 class IndustryPosition(Data):
@@ -137,6 +163,7 @@ class Library(Data):
     emergencies: dict[str, Emergency]
     training: dict[str, Course]
     industries: dict[str, Industry]
+    tasks: dict[str, LibraryTask]
     legislation: Legislation
     first_aid: dict
     frameworks: dict[str, dict]
@@ -174,6 +201,7 @@ def load_library() -> Library:
         "emergencies": _read(root / "emergencies.yaml").get("emergencies", {}),
         "training": _read(root / "training.yaml").get("training", {}),
         "industries": _read(root / "industries.yaml").get("industries", {}),
+        "tasks": _merge_dir(root / "tasks", "tasks"),
         "legislation": _read(root / "legislation.yaml"),
         "first_aid": _read(root / "first_aid.yaml"),
         "frameworks": {p.stem: _read(p) for p in sorted((root / "frameworks").glob("*.yaml"))},
@@ -213,7 +241,16 @@ def _check_references(lib: Library) -> None:
         for pos in ind.positions:
             for task in pos.tasks:
                 need("hazard", task.hazards, lib.hazards, f"industry {key} position {pos.id}")
+                need("library task", [task.library_task] if task.library_task else [], lib.tasks, f"industry {key} position {pos.id}")
         need("equipment", [e.kind for e in ind.equipment], lib.equipment, f"industry {key}")
         need("emergency", ind.emergencies, lib.emergencies, f"industry {key}")
+    for key, t in lib.tasks.items():
+        need("industry", t.industries, lib.industries, f"task {key}")
+        need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
+        phases = {s.phase for s in t.steps}
+        if not {"prepare", "work", "finish"} <= phases:
+            problems.append(f"task {key}: steps need at least the prepare, work and finish phases")
+        if [s.phase for s in t.steps] != sorted((s.phase for s in t.steps), key=[p for p, _ in PHASES].index):
+            problems.append(f"task {key}: steps are not in phase order (prepare, set_up, work, finish)")
     if problems:
         raise DataError("built-in data is inconsistent: " + "; ".join(problems[:10]))

@@ -15,6 +15,8 @@ def rows(what: str) -> list[tuple[str, str]]:
         return [(k, e.name) for k, e in sorted(lib.equipment.items())]
     if what == "emergencies":
         return [(k, e.name) for k, e in sorted(lib.emergencies.items())]
+    if what == "tasks":
+        return [(k, f"{t.name} ({', '.join(t.industries)}; {len(t.steps)} steps)") for k, t in sorted(lib.tasks.items())]
     if what == "training":
         return [(k, c.name) for k, c in sorted(lib.training.items())]
     if what == "partners":

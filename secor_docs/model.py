@@ -115,7 +115,8 @@ class Task(Strict):
     hazards: list[Key] = Field(min_length=1)
     critical: StrictBool = False
     working_alone: StrictBool = False
-    steps: list[Text] = Field(default_factory=list, description="Optional job steps for the safe job procedure.")
+    steps: list[Text] = Field(default_factory=list, description="Optional: the company's own job steps, in the order a worker does them; they become the numbered steps of the safe job procedure and take precedence over `library_task`.")
+    library_task: Key | None = Field(None, description="Optional: key of a task in the built-in task library (`secor-docs list tasks`) whose numbered steps, with their hazards and controls, become this task's safe job procedure. Without it a task whose name matches a library task (ignoring case, punctuation and small words) uses that task; a critical task with neither `steps` nor a match is listed as a procedure to write.")
 
 
 class Position(Strict):

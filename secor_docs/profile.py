@@ -266,6 +266,15 @@ def library_keys_are_known(p: Profile, lib: Library, path: Path):
 
 
 @rule
+def library_tasks_are_known(p: Profile, lib: Library, path: Path):
+    for i, pos in enumerate(p.positions):
+        for j, task in enumerate(pos.tasks):
+            if task.library_task and task.library_task not in lib.tasks:
+                yield (("positions", i, "tasks", j, "library_task"),
+                       f"unknown library task '{task.library_task}'{_suggest(task.library_task, lib.tasks)} (secor-docs list tasks)")
+
+
+@rule
 def sites_with_buildings_have_a_muster_point(p: Profile, lib: Library, path: Path):
     for i, site in enumerate(p.sites):
         if site.kind in ("office", "shop", "yard") and not site.muster_point:

@@ -91,9 +91,8 @@ def starter_profile(answers: Answers, library: Library) -> str:
                 out.append("        critical: true")
             if task.working_alone:
                 out.append("        working_alone: true")
-            if task.steps:
-                out.append("        steps:")
-                out += [f"          - {q(step)}" for step in task.steps]
+            if task.library_task:
+                out.append(f"        library_task: {task.library_task}   # numbered steps from secor-docs list tasks; or write your own as steps:")
     out += ["", "sites:", f"  - name: {q(answers.site_name)}",
             f"    kind: {site_kind}   # office | shop | yard | field | client_site",
             f"    address: {q(answers.site_address or answers.address)}",
