@@ -63,6 +63,12 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
             alone = [t.name for t in next(p for p in profile.positions if p.id == person.position).tasks if t.working_alone]
             if alone:
                 found.append(Warning_(("people", i, "under_18"), f"{person.name} is under 18 and holds a position with tasks done alone: {', '.join(alone)}"))
+    from .assessment import critical_tasks
+    from .procedures import procedure_findings
+
+    for f in procedure_findings(profile, load_library(), critical_tasks(built.tasks, built.matrix), facts.as_of):
+        found.append(Warning_(f.path, f"{f.message[0].lower()}{f.message[1:-1]}: it is listed as a procedure to write "
+                                      f"by {f.due.isoformat()} ({f.owner}); add its `steps` or a `library_task`"))
     wa = profile.working_alone
     if wa and facts.working_alone:
         lone = {p.name for p in profile.people for pos in profile.positions if p.position == pos.id
