@@ -204,9 +204,12 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         proc = task_procedures.get((t.position_id, t.name))
         steps = step_views(t, proc)
         stepped = {s.hazard for s in steps if s.hazard}
-        ppe_rows = ([v(item=item, hazard=hazards[hk].name if hk in hazards else hk, when=when) for item, hk, when in proc.ppe]
-                    if proc and proc.ppe else
-                    [v(item=p, hazard=h.name, when="") for h in t.hazards for p in h.controls.ppe])
+        # PPE the task library names for this task, each with its hazard; for hazards of the task the library task
+        # does not cover (or without a library task), the PPE controls selected for the hazard.
+        covered = set(proc.hazards) if proc and proc.source == "library" else set()
+        ppe_rows = [v(item=item, hazard=hazards[hk].name, when=when) for item, hk, when in (proc.ppe if proc else ())
+                    if hk in hazards and any(x.key == hk for x in t.hazards)]
+        ppe_rows += [v(item=p, hazard=h.name, when="") for h in t.hazards if h.key not in covered for p in h.controls.ppe]
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
                  hazards=[hazard_views[h.key] for h in t.hazards], critical=t.flagged_critical,
                  is_critical=t in critical, working_alone=t.working_alone,
@@ -234,8 +237,15 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         holders = [pv for pv in people_views if pv.position_id == pos.id]
         rows = [v(task=tv.name, hazard=h, initial=h.initial, residual=h.residual, checked_by=tv.checked_by,
                   critical=tv.is_critical) for tv in ptasks for h in tv.hazards]
+        ppe_needs: dict[str, tuple[list, list]] = {}   # item -> (hazards, tasks): no PPE item without its task and hazard
+        for tv in ptasks:
+            for r in tv.ppe_rows:
+                hz, tk = ppe_needs.setdefault(r.item, ([], []))
+                hz.append(r.hazard) if r.hazard not in hz else None
+                tk.append(tv.name + (f" ({r.when[0].lower()}{r.when[1:]})" if r.when else "")) if tv.name not in " ".join(tk) else None
         position_views.append(v(
             id=pos.id, title=pos.title, tasks=ptasks, holders=holders,
+            ppe=[v(item=item, hazards=hz, tasks=tk) for item, (hz, tk) in sorted(ppe_needs.items())],
             holders_text=", ".join(h.name for h in holders) or "No one currently holds this position",
             hazards=[hazard_views[k] for k in dict.fromkeys(hk for t in pos.tasks for hk in t.hazards)],
             custom_hazards=[hazard_views[h.id] for h in pos.custom_hazards if h.id in hazard_views],

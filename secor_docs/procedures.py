@@ -35,6 +35,7 @@ class Procedure:
     title: str                       # library task name, or the task's own name
     steps: tuple[Step, ...]
     ppe: tuple[tuple[str, str, str], ...]   # (item, hazard key, when) from the library task
+    hazards: tuple[str, ...] = ()           # hazard keys the library task covers, its PPE included
 
 
 def name_key(name: str) -> frozenset[str]:
@@ -64,7 +65,8 @@ def match_library_task(task: Task, industry: str, library: Library) -> str | Non
 
 def _library_procedure(key: str, lt: LibraryTask) -> Procedure:
     steps = tuple(Step(i, s.phase, s.do, s.hazard, s.control or "") for i, s in enumerate(lt.steps, start=1))
-    return Procedure("library", key, lt.name, steps, tuple((p.item, p.hazard, p.when or "") for p in lt.ppe))
+    return Procedure("library", key, lt.name, steps, tuple((p.item, p.hazard, p.when or "") for p in lt.ppe),
+                     tuple(dict.fromkeys([*lt.hazards, *(p.hazard for p in lt.ppe)])))
 
 
 def procedure_for(task: Task, industry: str, library: Library) -> Procedure | None:
