@@ -15,6 +15,7 @@ from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
 from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
+from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
@@ -253,6 +254,16 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             training=[library.training[k].name for k in required_training(pos.id)],
             working_alone=any(t.working_alone for t in pos.tasks), label=pos.title, ident=pos.id))
 
+    # ---- law and documents the trade, equipment, hazards, PPE and tasks bring in ----
+    trade_triggers = triggered(profile, library, [x.item for pv in position_views for x in pv.ppe],
+                               {p.library_key for p in task_procedures.values() if p and p.library_key})
+    triggered_views = [v(key=t.key, title=t.title, because=t.because,
+                         references=[getattr(law, k) for k in t.references if hasattr(law, k)],
+                         documents=[v(title=title, why=why, generated=gen or "", to_write=gen is None,
+                                      due=facts.as_of + timedelta(days=DOCUMENT_DUE_DAYS), owner=senior.name)
+                                    for title, why, gen in t.documents])
+                       for t in trade_triggers]
+
     # ---- sites, first aid, emergencies ----
     first_aiders = [pv for pv in people_views if pv.first_aid_current]
 
@@ -417,6 +428,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "tasks": task_views,
         "critical_tasks": critical_views,
         "procedures": [c for c in critical_views if c.has_procedure],
+        "triggered": triggered_views,
         "procedures_to_write": [c for c in critical_views if c.procedure_to_write],
         "hazards": list(hazard_views.values()),
         "sites": site_views,

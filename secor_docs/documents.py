@@ -110,13 +110,19 @@ def legislation_register(plan) -> list[View]:
         for ref in h.refs:
             hazards.setdefault(ref.key, set()).add(h.name)
             documents.setdefault(ref.key, [])
+    because: dict[str, list[str]] = {}
+    for t in plan.built.context.get("triggered", []):
+        for ref in t.references:
+            because.setdefault(ref.key, []).append(t.because)
+            documents.setdefault(ref.key, [])
     rows = []
     for key, ids in documents.items():
         ref = getattr(law, key, None)
         if ref is None:
             continue
         rows.append(View(key=key, cite=ref.cite, title=ref.title, duty=ref.duty, instrument=ref.instrument,
-                         documents=ids, hazards=sorted(hazards.get(key, ())), status=ref.status))
+                         documents=ids, hazards=sorted(hazards.get(key, ())), status=ref.status,
+                         because="; ".join(because.get(key, []))))
     order = {"act": 0, "code": 1, "schedule": 2, "regulation": 3, "other": 4}
     rows.sort(key=lambda r: (order.get(r.instrument, 9), "part" in r.key, [int(x) for x in re.findall(r"\d+", r.key)]))
     return rows

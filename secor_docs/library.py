@@ -132,6 +132,30 @@ class Industry(Data):
     emergencies: list[str] = []
 
 
+class TriggerWhen(Data):
+    industries: list[str] = []
+    equipment: list[str] = []
+    hazards: list[str] = []
+    ppe_words: list[str] = []
+    task_words: list[str] = []
+    library_tasks: list[str] = []
+
+
+class TriggeredDocument(Data):
+    title: str
+    why: str
+    generated: str | None = None   # catalog key of the document the binder builds for it; else a document to write
+
+
+class Trigger(Data):
+    """Law and documents a trade, equipment kind, hazard, PPE item or task brings in (data/triggers.yaml)."""
+    title: str
+    when: TriggerWhen
+    because: str
+    references: list[str]
+    documents: list[TriggeredDocument] = []
+
+
 class Reference(Data):
     instrument: Literal["act", "code", "schedule", "regulation", "other"]
     cite: str
@@ -164,6 +188,7 @@ class Library(Data):
     training: dict[str, Course]
     industries: dict[str, Industry]
     tasks: dict[str, LibraryTask]
+    triggers: dict[str, Trigger]
     legislation: Legislation
     first_aid: dict
     frameworks: dict[str, dict]
@@ -202,6 +227,7 @@ def load_library() -> Library:
         "training": _read(root / "training.yaml").get("training", {}),
         "industries": _read(root / "industries.yaml").get("industries", {}),
         "tasks": _merge_dir(root / "tasks", "tasks"),
+        "triggers": _read(root / "triggers.yaml").get("triggers", {}),
         "legislation": _read(root / "legislation.yaml"),
         "first_aid": _read(root / "first_aid.yaml"),
         "frameworks": {p.stem: _read(p) for p in sorted((root / "frameworks").glob("*.yaml"))},
@@ -244,6 +270,12 @@ def _check_references(lib: Library) -> None:
                 need("library task", [task.library_task] if task.library_task else [], lib.tasks, f"industry {key} position {pos.id}")
         need("equipment", [e.kind for e in ind.equipment], lib.equipment, f"industry {key}")
         need("emergency", ind.emergencies, lib.emergencies, f"industry {key}")
+    for key, tr in lib.triggers.items():
+        need("legislation reference", tr.references, refs, f"trigger {key}")
+        need("industry", tr.when.industries, lib.industries, f"trigger {key}")
+        need("equipment", tr.when.equipment, lib.equipment, f"trigger {key}")
+        need("hazard", tr.when.hazards, lib.hazards, f"trigger {key}")
+        need("library task", tr.when.library_tasks, lib.tasks, f"trigger {key}")
     for key, t in lib.tasks.items():
         need("industry", t.industries, lib.industries, f"task {key}")
         need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
