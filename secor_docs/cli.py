@@ -19,10 +19,16 @@ log = logging.getLogger("secor_docs")
 def _as_of(ctx, param, value):
     if value is None:
         return None
+    from .limits import as_of_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected a date YYYY-MM-DD; got {value!r}") from None
+    problem = as_of_problem(day)
+    if problem:
+        raise click.BadParameter(problem.replace("--as-of ", "", 1))
+    return day
 
 
 def _terminate(signum, frame):
@@ -189,13 +195,15 @@ def validate(profiles, as_of, strict) -> None:
         warnings = lint(plan.loaded, plan.facts, plan.built)
         for line in warnings:
             click.echo(line, err=True)
+        for w in plan.template_warnings:
+            click.echo(f"{path}: warning: {w}", err=True)
         for finding in plan.findings:
             click.echo(validate_line(plan.loaded, finding), err=True)
         if not plan.facts.eligible:
             failed = True
             click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
             continue
-        stopping = [f for f in plan.findings if f.severity.value in ("error", "warning")]
+        stopping = [f for f in plan.findings if f.severity.value in ("error", "warning")] + plan.template_warnings
         if strict and (warnings or stopping):
             failed = True
             click.echo(f"{path}: {len(warnings) + len(stopping)} warning(s) with --strict", err=True)
