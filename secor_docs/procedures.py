@@ -106,3 +106,13 @@ def procedure_findings(profile: Profile, library: Library, critical: list, as_of
             owner=profile.company.senior_manager, due=as_of + timedelta(days=DUE_DAYS),
             documents=("HAZ-002",), path=("positions", i, "tasks", j)))
     return out
+
+
+def procedures_to_write(inputs) -> list[Finding]:
+    """Finding source for consistency.all_findings: critical tasks whose safe job procedure is still to write."""
+    from .assessment import critical_tasks
+
+    built = inputs.built
+    documents = inputs.doc_ids("critical_task_list") or ("HAZ-002",)
+    return [Finding(f.code, f.severity, f.message, f.action, f.owner, f.due, documents, f.path)
+            for f in procedure_findings(inputs.profile, inputs.library, critical_tasks(built.tasks, built.matrix), inputs.as_of)]

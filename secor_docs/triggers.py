@@ -65,3 +65,14 @@ def document_findings(profile: Profile, found: list[Triggered], as_of: date) -> 
                     action=f"Write it for the company's own work and keep it with the program ({why}).",
                     owner=profile.company.senior_manager, due=as_of + timedelta(days=DUE_DAYS), documents=("POL-003",))
             for t in found for title, why, generated in t.documents if generated is None]
+
+
+def documents_to_write(inputs) -> list[Finding]:
+    """Finding source for consistency.all_findings: documents the company's trade, equipment, hazards, PPE or tasks
+    call for that the binder does not contain."""
+    views = inputs.built.context.get("triggered", [])
+    found = [Triggered(t.key, t.title, t.because, tuple(r.key for r in t.references),
+                       tuple((d.title, d.why, d.generated or None) for d in t.documents)) for t in views]
+    documents = inputs.doc_ids("legislation_register") or ("POL-003",)
+    return [Finding(f.code, f.severity, f.message, f.action, f.owner, f.due, documents, f.path)
+            for f in document_findings(inputs.profile, found, inputs.as_of)]

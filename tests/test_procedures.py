@@ -88,8 +88,8 @@ def test_critical_task_without_steps_gets_no_procedure_but_a_dated_item(binders)
 
 def test_validate_warns_about_each_procedure_to_write():
     result = CliRunner().invoke(main, ["validate", str(HERE / "proc-solo-electrician.yaml"), "--as-of", "2026-03-01"])
-    assert "positions[0].tasks[2]: the critical task 'Heat trace repairs on rooftops' (Owner / Master Electrician) " \
-           "has no written safe job procedure: it is listed as a procedure to write by 2026-03-31 (Marc Tremblay)" in result.output
+    assert ":24:9: warning: positions[0].tasks[2]: The critical task 'Heat trace repairs on rooftops' (Owner / Master Electrician) " \
+           "has no written safe job procedure. [procedure-to-write]" in result.output
 
 
 def test_procedure_findings_name_owner_due_date_and_profile_path():
@@ -143,9 +143,9 @@ def test_trade_law_present_and_absent_where_it_should_be(binders):
     assert "Electrical permit log" in law["proc-solo-electrician"]
     assert "Pesticide" in law["proc-seasonal-landscaper"] and "pesticide applicator certificate" in law["proc-seasonal-landscaper"].lower()
     assert "Noise management program" in law["proc-seasonal-landscaper"]
-    for needle in ("Traffic Safety Act", "Safety Codes Act", "Pesticide", "Site fall protection plan"):
+    for needle in ("Traffic Safety Act", "Safety Codes Act", "Pesticide", "fall 3 m or more without guardrails"):
         assert needle not in law["proc-family-janitorial"], needle
-    assert "Site fall protection plan" in law["proc-solo-electrician"]
+    assert "Applies because: workers may work where they could fall 3 m or more without guardrails (tasks: Heat trace repairs on rooftops)" in law["proc-solo-electrician"]
 
 
 def test_documents_to_write_are_findings_with_owner_and_date():
