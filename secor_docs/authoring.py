@@ -8,6 +8,8 @@ set is written and reviewed. Markup, one construct per line:
   {%p ... %}  {#p #}     a docxtpl control paragraph    @pagebreak    page break
   @sign LABEL           signature and date line        @lines N      N ruled lines for hand-written notes
   @landscape            (first lines) landscape pages  @bare         (first lines) no header, control block or history
+  @form                 (first lines) a form for the field: title and one control line instead of the control
+                        block and revision history (the footer keeps the control line on every page)
   |~ 20 | 80 |          column widths (percent) of the next table
   |! A | B |            header row (shaded, repeated on each page)
   | a | b |             body row;  |% tr for x in xs %|  a docxtpl row tag;  |_ N |  N blank rows for paper
@@ -123,6 +125,7 @@ class Compiler:
         self.name = name
         self.bare = any(l.strip() == "@bare" for l in self.lines[:3])
         self.landscape = any(l.strip() == "@landscape" for l in self.lines[:3])
+        self.form = any(l.strip() == "@form" for l in self.lines[:3])
         self.doc = Document()
         self._setup()
 
@@ -233,6 +236,12 @@ class Compiler:
             _row_height(table.rows[-1], Cm(0.7))
         self.doc.add_paragraph()
 
+    def _form_title(self) -> None:
+        title = self.doc.add_paragraph("{{ doc.title }}", style="Title")
+        title.paragraph_format.space_after = Pt(0)
+        _add_text(self.doc.add_paragraph(), "{{ doc.id }} rev. {{ doc.revision }}, effective {{ doc.effective|longdate }}, "
+                  "approved by {{ doc.approved_by.name }}", size=8, colour="606060")
+
     def _history(self) -> None:
         self.doc.add_heading("Revision history", level=2)
         self._table([
@@ -289,7 +298,9 @@ class Compiler:
         spacer.paragraph_format.space_after = Pt(2)
 
     def compile(self) -> Document:
-        if not self.bare:
+        if self.form:
+            self._form_title()
+        elif not self.bare:
             self._control_block()
         i = 0
         lines = self.lines
@@ -298,7 +309,7 @@ class Compiler:
             line = raw.rstrip()
             stripped = line.strip()
             i += 1
-            if not stripped or stripped in ("@bare", "@landscape"):
+            if not stripped or stripped in ("@bare", "@landscape", "@form"):
                 continue
             if stripped.startswith("|"):
                 block = [stripped]
@@ -334,7 +345,7 @@ class Compiler:
                 raise ValueError(f"{self.name}: unknown directive {stripped.split()[0]}")
             else:
                 _add_text(self.doc.add_paragraph(), stripped)
-        if not self.bare:
+        if not (self.bare or self.form):
             self._history()
         return self.doc
 

@@ -35,6 +35,7 @@ class Entry(BaseModel):
     when: str | None = None
     for_each: Literal["positions", "sites", "equipment", "hazards", "critical_tasks"] | None = None
     addresses: list[str] = []
+    signed_by_workers: bool = False   # the document carries its own worker sign-off: no separate acknowledgement sheet
 
 
 class Catalog(BaseModel):

@@ -272,11 +272,18 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        areas = [v(area=a["area"], items=list(a["items"])) for a in checklists.get("site_kinds", {}).get(site.kind, [])]
+        industry = profile.company.industry
+
+        def fits(item) -> bool:  # an item tagged with industries is printed only for those trades
+            return isinstance(item, str) or industry in item.get("industries", [])
+
+        areas = [v(area=a["area"], items=[i if isinstance(i, str) else i["text"] for i in a["items"] if fits(i)])
+                 for a in checklists.get("site_kinds", {}).get(site.kind, [])]
+        areas = [a for a in areas if a.items]
         for hk in used_keys:
-            lines = checklists.get("hazard_items", {}).get(hk)
+            lines = [i if isinstance(i, str) else i["text"] for i in checklists.get("hazard_items", {}).get(hk) or [] if fits(i)]
             if lines:
-                areas.append(v(area=hazards[hk].name, items=list(lines)))
+                areas.append(v(area=hazards[hk].name, items=lines))
         return areas
 
     def responders_for(site) -> list[View]:

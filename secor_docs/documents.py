@@ -142,8 +142,12 @@ class DocumentRenderer:
     @property
     def catalog(self) -> list[View]:
         """Every document with its current revision (revisions can change while a build follows the profile)."""
+        from .catalog import load_catalog
+
+        signed = {e.key for e in load_catalog().documents if e.signed_by_workers}
         return [View(id=r["id"], key=r["key"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
-                     revision=r["revision"], effective=r["effective"], next_review=r["next_review"])
+                     revision=r["revision"], effective=r["effective"], next_review=r["next_review"],
+                     signed_by_workers=r["key"] in signed)
                 for r in self.records.values()]
 
     def evidence_view(self, pages: dict[str, int | None]) -> View:
