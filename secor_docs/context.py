@@ -387,6 +387,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "tasks": task_views,
         "critical_tasks": critical_views,
         "procedures": [c for c in critical_views if c.has_procedure],
+        "flha_hazards": [v(name=h.name, swp=f"SWP-{n:02d}") for n, h in enumerate(hazard_views.values(), start=1)
+                         if h.key not in library.site_checklists.get("flha_skip_hazards", [])],
         "triggered": triggered_views,
         "procedures_to_write": [c for c in critical_views if c.procedure_to_write],
         "hazards": list(hazard_views.values()),

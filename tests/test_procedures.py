@@ -185,3 +185,34 @@ def test_gooseneck_gets_its_own_checklist(binders):
     landscaper = binders["proc-seasonal-landscaper"]
     trailer = next(p for i, (d, p) in landscaper.items() if i.startswith("EQP-") and "trailer" in d["title"].lower())
     assert "crossed under the tongue" in body_text(trailer)
+
+
+def test_forms_carry_a_control_line_not_a_control_block_or_revision_table(binders):
+    for name, binder in binders.items():
+        for i, (d, path) in binder.items():
+            if d["kind"] != "form":
+                continue
+            text = body_text(path)
+            assert "Revision history" not in text and "Audit element" not in text, (name, i)
+            assert re.search(rf"{re.escape(i)} rev\. \d+, effective .+, approved by ", text), (name, i)
+
+
+def test_working_alone_log_has_a_line_for_every_check_in_of_a_day(binders):
+    path = next(p for i, (_, p) in binders["proc-family-janitorial"].items() if i.startswith("FRM-021"))
+    table = next(t for t in Document(str(path)).tables if t.rows[0].cells[0].text == "Check-in due")
+    assert len(table.rows) - 1 == 600 // 60 + 2   # hourly check-ins over a 10-hour day, plus start and finish
+    assert "With check-ins every 60 minutes, a 10-hour day needs 12 lines" in body_text(path)
+
+
+def test_site_checklist_fits_the_trade(binders):
+    cleaner = text(binders["proc-family-janitorial"], "INS-")
+    for foreign in ("offcuts", "drop zone", "Prime contractor", "solvents, adhesives or coatings"):
+        assert foreign not in cleaner, foreign
+    assert "Wet-floor signs out wherever floors are wet" in cleaner
+
+
+def test_acknowledgement_sheets_skip_documents_signed_on_themselves(binders):
+    sheets = text(binders["proc-hotshot-trucking"], "FRM-059")
+    assert "Health and Safety Policy" in sheets
+    assert "SJP-01 Safe Job Procedure" not in sheets
+    assert "Violence and Harassment Prevention Plan, revision" not in sheets
