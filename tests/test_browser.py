@@ -59,7 +59,7 @@ def shots(tmp_path_factory):
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(driver, name: str) -> None:
-        height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 6000)")
+        height = driver.execute_script("window.scrollTo(0, 0); return Math.min(document.documentElement.scrollHeight, 6000)")
         driver.set_window_size(1280, max(800, height))
         driver.save_screenshot(str(folder / f"{name}.png"))
         driver.set_window_size(1280, 1100)

@@ -267,3 +267,14 @@ def test_errors_show_a_page_never_a_traceback(site, monkeypatch):
     response = client.get("/c/prairie.yaml", headers=HOST)
     assert response.status_code == 500 and b"Something went wrong" in response.data and b"Traceback" not in response.data
     assert client.get("/nowhere", headers=HOST).status_code == 404
+
+
+def test_emptying_an_optional_block_removes_it_and_filling_it_adds_it(site):
+    client, folder = site
+    _, html = token(client, "/c/prairie.yaml/edit/people")
+    submit(client, "/c/prairie.yaml/edit/people", html, **{"people[0].first_aid.level": "", "people[0].first_aid.expires": "",
+                                                           "people[2].first_aid.level": "basic", "people[2].first_aid.expires": "2027-05-01"})
+    doc = load_tree(folder / "prairie.yaml")
+    assert "first_aid" not in doc["people"][0]
+    assert doc["people"][2]["first_aid"] == {"level": "basic", "expires": __import__("datetime").date(2027, 5, 1)}
+    assert "expires: 2027-05-01" in (folder / "prairie.yaml").read_text()  # a date, not a quoted string

@@ -8,7 +8,7 @@ import re
 import tempfile
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -146,7 +146,10 @@ def spec_for(name: str, info, parent: str = "") -> Spec | None:
     if annotation is str:
         return Spec(name, label, help_text, "select" if source else "text", required, source=source)
     if _is_model(annotation):
-        return Spec(name, label, help_text, "group", required and not optional, children=children_of(annotation, name))
+        children = children_of(annotation, name)
+        if not required or optional:  # inside an optional block nothing is required until the block is used
+            children = [replace(c, required=False) if c.widget not in ("group", "rows") else c for c in children]
+        return Spec(name, label, help_text, "group", required and not optional, children=children)
     if origin is list:
         (item,) = get_args(annotation)
         item, _ = _unwrap(item)
@@ -230,9 +233,14 @@ def apply_fields(node: CommentedMap, specs: list[Spec], prefix: tuple, form: For
         key = format_path(path)
         if spec.widget == "group":
             child = node.get(spec.name)
+            answered = any(str(v).strip() for k in form_keys(form, key + ".") for v in form.getlist(k))
+            if not spec.required and not answered and any(k.startswith(key + ".") for k in rendered_keys(spec, key)):
+                if isinstance(child, CommentedMap) and set(child) <= {c.name for c in spec.children}:
+                    del node[spec.name]  # an optional block the user emptied (first aid, working alone) goes
+                continue
             if not isinstance(child, CommentedMap):
-                if not any(str(v).strip() for k in form_keys(form, key + ".") for v in form.getlist(k)):
-                    continue  # an optional block left empty stays absent
+                if not answered:
+                    continue
                 child = CommentedMap()
                 node[spec.name] = child
             apply_fields(child, spec.children, path, form)
@@ -285,6 +293,11 @@ def apply_fields(node: CommentedMap, specs: list[Spec], prefix: tuple, form: For
             continue
         if spec.name not in node or not _same(node[spec.name], value):
             node[spec.name] = value
+
+
+def rendered_keys(spec: Spec, key: str) -> list[str]:
+    """Form keys of a group's own scalar fields (what an emptied block would have submitted)."""
+    return [f"{key}.{c.name}" for c in spec.children if c.widget not in ("group", "rows")]
 
 
 def form_keys(form: Form, prefix: str) -> list[str]:
