@@ -16,7 +16,7 @@ from .errors import (ConversionError, EditedOutputError, IneligibleError, InputE
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import load_framework
+from .frameworks import Framework, load_framework
 from .library import Library, load_library
 from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
@@ -62,6 +62,7 @@ class Plan:
     facts: Facts
     built: Built
     documents: list[PlannedDocument]
+    framework: Framework
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
@@ -110,13 +111,14 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    documents = plan_catalog(catalog, built.context["facts"], built.items, evaluate)
+    framework = load_framework(profile.company.certifying_partner)
+    documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
+    plan = Plan(loaded, facts, built, documents, framework, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -256,7 +258,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 swap_in(staging, target, owned, owned_paths(previous))
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
                                   plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
@@ -465,5 +467,5 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     required = {pv.name: pv.required for pv in plan.built.context["people"]}
-    return readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence, required,
+    return readiness(profile, plan.facts, plan.framework, evidence, required,
                      months, bool(profile.equipment))
