@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .catalog import Sections, load_catalog
+from .certificate import WindowRules
 from .errors import DataError
 from .library import load_library
 
@@ -58,6 +59,16 @@ class Filing(_Data):
     note: str = ""
 
 
+class CertificateRules(_Data):
+    """Months of records the partner's audits sample (secor-facts.md section 1.4)."""
+    one_year_months: int = Field(ge=1, le=36)
+    three_year_months: int = Field(ge=1, le=36)
+    maintenance_months: int = Field(ge=1, le=36)
+    status: Literal["verified", "believed"]
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Framework(_Data):
     key: str
     name: str
@@ -67,6 +78,7 @@ class Framework(_Data):
     pass_rule: PassRule
     elements: list[Element]
     filing: Filing
+    certificates: CertificateRules
     source: str = ""   # the consultant's question file, when the questions were loaded from one
 
     def element(self, element_id: str) -> Element:
@@ -133,3 +145,15 @@ def check_filing(framework: Framework, where: str) -> None:
             raise DataError(f"{where}: filing.documents names unknown document '{doc}'")
         if target not in ids:
             raise DataError(f"{where}: filing.documents files {doc} under unknown element '{target}'")
+
+
+def window_rules(framework: Framework, override=None) -> WindowRules:
+    """The partner's records rules from its framework data, or the consultant's override (settings file)."""
+    c = framework.certificates
+    if override is None:
+        return WindowRules(framework.key, c.one_year_months, c.three_year_months, c.maintenance_months, c.status,
+                           " ".join(c.basis.split()))
+    return WindowRules(framework.key, override.one_year_months or c.one_year_months,
+                       override.three_year_months or c.three_year_months,
+                       override.maintenance_months or c.maintenance_months, "verified",
+                       f"set in the consultant's settings file: {override.source}")

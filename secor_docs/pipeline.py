@@ -16,7 +16,9 @@ from .errors import (ConversionError, EditedOutputError, IneligibleError, InputE
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import Framework, load_framework
+from .certificate import AuditPlan, audit_view, plan_audit, window_findings
+from .findings import Finding, ordered
+from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
 from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
@@ -63,6 +65,8 @@ class Plan:
     built: Built
     documents: list[PlannedDocument]
     framework: Framework
+    audit: AuditPlan
+    findings: list[Finding]
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
@@ -113,12 +117,17 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
 
     framework = load_framework(profile.company.certifying_partner)
     documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
+    rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
+    audit = plan_audit(profile.program, rules, as_of)
+    built.context["audit"] = audit_view(audit, rules)
+    approval = tuple(d.id for d in documents if d.key == "program_approval")
+    findings = window_findings(audit, rules, profile.company.senior_manager, as_of, approval)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    plan = Plan(loaded, facts, built, documents, framework, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
+    plan = Plan(loaded, facts, built, documents, framework, audit, findings, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -224,7 +233,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                           check_templates=False)
         result.timings["load_and_plan"] = time.perf_counter() - t0
         result.company, result.slug = plan.loaded.profile.company.legal_name, plan.slug
-        result.warnings = list(plan.facts.warnings)
+        result.warnings = list(plan.facts.warnings) + [f"{f.code}: {f.message}" for f in ordered(plan.findings)]
         if not plan.facts.eligible:
             result.warnings.append("built although not eligible for SECOR (--allow-ineligible)")
         prepare_out_dir(options.out)
@@ -467,5 +476,7 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     required = {pv.name: pv.required for pv in plan.built.context["people"]}
+    settings, _ = load_settings()
+    rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
     return readiness(profile, plan.facts, plan.framework, evidence, required,
-                     months, bool(profile.equipment))
+                     months, bool(profile.equipment), rules)
