@@ -167,6 +167,14 @@ def window_findings(plan: AuditPlan, rules: WindowRules, owner: str, as_of: date
     return found
 
 
+def audit_window_findings(inputs) -> list[Finding]:
+    """Finding source for consistency.all_findings: the audit plan worked out in plan_build (`inputs.extra`)."""
+    plan, rules = inputs.extra.get("audit"), inputs.extra.get("window_rules")
+    if plan is None or rules is None:
+        return []
+    return window_findings(plan, rules, inputs.senior_manager, inputs.as_of, inputs.doc_ids("program_approval"))
+
+
 DATE_PHRASES = {"planned": "planned for", "earliest": "booked on", "due": "held on its due date,", "as_of": "held on"}
 
 

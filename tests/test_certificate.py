@@ -142,7 +142,7 @@ def test_approval_page_for_a_first_one_year_certification(approval_pages):
                                        "for an audit booked on February 1, 2026. The records cover all of them.")
     assert table["Earliest booking date"].startswith("January 1, 2026: from that day on, 3 whole months")
     assert "Due by" not in table
-    assert not any(w.startswith("records-window-short") for w in result.warnings)
+    assert "records-window-short" not in {f["code"] for f in result.findings}
 
 
 def test_approval_page_for_a_planned_three_year_certification(approval_pages):
@@ -161,4 +161,6 @@ def test_approval_page_for_maintenance_audits(approval_pages):
     table, result = approval_pages["fw-esc-maintenance-new-program"]
     assert table["Records kept since"].startswith("February 1, 2026 (the date this edition took effect")
     assert "cover only 3 of these 12 months" in table["Records window"]
-    assert any(w.startswith("records-window-short: The maintenance audit due by 2026-05-20") for w in result.warnings)
+    [short] = [f for f in result.findings if f["code"] == "records-window-short"]
+    assert short["message"].startswith("The maintenance audit due by 2026-05-20") and short["severity"] == "error"
+    assert short["documents"] == ["POL-000"]
