@@ -34,6 +34,7 @@ class Answers:
     travel_minutes: int = 15
     muster_point: str = "Describe the outdoor meeting place"
     workers_per_shift: int = 0         # default: everyone
+    site_shift: list[str] = field(default_factory=list)  # who works at the main site (one day shift)
     job_site: "Site | None" = None     # where the crew works away from the head office (client sites, the field)
     equipment: list[tuple[str, str]] | None = None   # (name, kind); None: the industry's usual equipment
     working_alone: tuple[str, int, str] | None = None  # (communication, check-in minutes, contact); None: defaults
@@ -56,6 +57,7 @@ class Site:
     workers_per_shift: int
     facility_phone: str = ""
     muster_point: str = ""
+    shift: list[str] = field(default_factory=list)   # who works here (one day shift); empty: not said
 
 
 # Values a starter profile or a tutorial would hold, never a real company's: refused by the web questions.
@@ -147,7 +149,7 @@ def starter_profile(answers: Answers, library: Library) -> str:
                 out += [f"          - {q(step)}" for step in task.steps]
     sites = [Site(answers.site_name, site_kind, answers.site_address or answers.address, answers.facility,
                   answers.facility_address, answers.travel_minutes, answers.workers_per_shift or max(1, len(people)),
-                  answers.facility_phone, answers.muster_point)]
+                  answers.facility_phone, answers.muster_point, answers.site_shift)]
     if answers.job_site is not None:
         sites.append(answers.job_site)
     out += ["", "sites:"]
@@ -165,6 +167,9 @@ def starter_profile(answers: Answers, library: Library) -> str:
         out.append(f"      travel_minutes: {site.travel_minutes}   # decides close / distant / isolated")
         if site.muster_point:
             out.append(f"    muster_point: {q(site.muster_point)}")
+        if site.shift:
+            out += ["    shifts:   # who works here and when", "      - name: \"Day shift\"",
+                    f"        people: [{', '.join(q(name) for name in site.shift)}]"]
     out.append("")
     equipment = answers.equipment if answers.equipment is not None else [(e.name, e.kind) for e in ind.equipment]
     if equipment:

@@ -249,13 +249,14 @@ def test_new_client_refuses_placeholders_then_writes_a_valid_profile(site):
     assert re.search(r'data-field="muster_point">\'Describe the outdoor meeting place\' is placeholder text', text)
     assert re.search(r'data-field="person-0-name">\'Worker 1\' is a placeholder name', text)
     answers.update({"email": "office@bowriverroofing.ca", "muster_point": "Front gate by the flag pole",
-                    "person-0-name": "Sam Ortiz", "person-0-start": "2025-05-01"})
+                    "person-0-name": "Sam Ortiz", "person-0-start": "2025-05-01", "person-0-away": "on", "owner-away": "on"})
     response = submit(client, "/new?industry=roofing", page, form_id="wizard", **answers)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     path = folder / "bow-river-roofing-ltd.yaml"
     text = path.read_text()
     assert 'muster_point: "Front gate by the flag pole"' in text and "example" not in text and "Worker 1" not in text
     assert "kind: client_site" in text and "kind: shop" in text
+    assert 'people: ["Lee Chan"]' in text and 'people: ["Lee Chan", "Sam Ortiz"]' in text  # who works where
     result = subprocess.run([sys.executable, "-m", "secor_docs", "validate", str(path), "--as-of", AS_OF], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

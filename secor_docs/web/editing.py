@@ -84,13 +84,13 @@ LABELS = {
     "check_in_interval_minutes": "Check-in every (minutes)", "contact": "Check-in contact",
     "working_alone": "Working alone", "emergency_contacts": "Extra emergency numbers",
     "contractors": "The company hires subcontractors", "critical": "Critical task", "steps": "Job steps (one per line)",
-    "prepared_by": "Prepared by (consultant)", "branding": "Branding", "colour": "Brand colour (#RRGGBB)",
+    "prepared_by": "Prepared by (consultant)", "shifts": "Who works here and when (shifts)", "branding": "Branding", "colour": "Brand colour (#RRGGBB)",
 }
 
 # Which built-in list a key field picks from (key: field name; value: choice source).
 PICKERS = {"industry": "industries", "certifying_partner": "partners", "hazards": "hazards",
            "emergencies": "emergencies", "position": "positions", "senior_manager": "people"}
-NESTED_PICKERS = {("equipment", "kind"): "equipment", ("working_alone", "contact"): "people"}
+NESTED_PICKERS = {("equipment", "kind"): "equipment", ("working_alone", "contact"): "people", ("shifts", "people"): "people"}
 
 
 @dataclass

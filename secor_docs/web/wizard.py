@@ -36,7 +36,7 @@ def defaults(industry: str, library: Library, today: date) -> dict:
         "base_kind": base_kind, "base_workers": "1", "hospital_minutes": "15", "away": "on" if away else "",
         "away_name": "Client job sites" if kind == "client_site" else "Field locations", "away_kind": kind if away else "client_site",
         "away_workers": "2", "away_minutes": "20", "wa_communication": "Cell phone call or text to the office",
-        "wa_minutes": "120", "effective_date": today.isoformat(), "records_since": today.isoformat(), "audit": "certification",
+        "wa_minutes": "120", "owner-base": "on", "effective_date": today.isoformat(), "records_since": today.isoformat(), "audit": "certification",
         **{f"eq-{i}-use": "on" for i in range(len(ind.equipment))},
         **{f"eq-{i}-name": e.name for i, e in enumerate(ind.equipment)},
         **{f"eq-{i}-kind": e.kind for i, e in enumerate(ind.equipment)},
@@ -133,6 +133,14 @@ def answers(form: dict, industry: str, library: Library) -> Answers:
             start = get(f"person-{i}-start")
             people.append((name, get(f"person-{i}-role") or "worker", get(f"person-{i}-position") or ind.positions[-1].id,
                            get(f"person-{i}-employment") or "full_time", date.fromisoformat(start) if start else effective))
+    base_shift = [owner] if form.get("owner-base") else []
+    away_shift = [owner] if form.get("owner-away") else []
+    for i in range(PEOPLE_ROWS):
+        if get(f"person-{i}-name"):
+            if form.get(f"person-{i}-base"):
+                base_shift.append(get(f"person-{i}-name"))
+            if form.get(f"person-{i}-away"):
+                away_shift.append(get(f"person-{i}-name"))
     equipment = []
     for i in range(len(ind.equipment) + EXTRA_EQUIPMENT_ROWS):
         if form.get(f"eq-{i}-use") or (i >= len(ind.equipment) and get(f"eq-{i}-name")):
@@ -141,7 +149,7 @@ def answers(form: dict, industry: str, library: Library) -> Answers:
     if form.get("away"):
         job_site = Site(get("away_name"), get("away_kind") or "client_site", get("away_area"), get("away_hospital"),
                         get("away_hospital_address"), int(get("away_minutes")), int(get("away_workers")),
-                        get("away_hospital_phone"))
+                        get("away_hospital_phone"), shift=away_shift)
     result = Answers(
         industry=industry, legal_name=get("legal_name"), wcb_account=get("wcb_account"), address=get("address"),
         phone=get("phone"), email=get("email"), partner=get("partner") or ind.suggested_partner, senior_manager=owner,
@@ -149,7 +157,7 @@ def answers(form: dict, industry: str, library: Library) -> Answers:
         site_address=get("base_address") or get("address"), facility=get("hospital"),
         facility_address=get("hospital_address"), facility_phone=get("hospital_phone"),
         travel_minutes=int(get("hospital_minutes")), muster_point=get("muster_point"),
-        workers_per_shift=int(get("base_workers")), job_site=job_site, equipment=equipment,
+        workers_per_shift=int(get("base_workers")), site_shift=base_shift, job_site=job_site, equipment=equipment,
         contractors=bool(form.get("contractors")), effective_date=effective, answered=True,
         records_since=date.fromisoformat(get("records_since")) if get("records_since") else None)
     result.operating_name = get("operating_name")
