@@ -172,3 +172,117 @@ def test_formula_looking_names_are_neutralised_in_csv_files(tmp_path):
             cells += [c for row in csv.reader(f) for c in row]
     assert any(c.startswith("'=HYPERLINK") for c in cells) and any(c.startswith("'-Minus") for c in cells)
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+# 2. The logo is something a template can print, nothing more ----------------------------------------------------
+
+def _png(path: Path) -> None:
+    import struct
+    import zlib
+    raw = b"".join(b"\x00" + b"\x1f\x4e\x79" * 8 for _ in range(8))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _override(folder: Path, body: str) -> Path:
+    from secor_docs.authoring import Compiler
+    target = folder / "policies" / "health-safety-policy.docx"
+    target.parent.mkdir(parents=True)
+    Compiler(body, "override").compile().save(str(target))
+    return folder
+
+
+@pytest.mark.parametrize("payload", [
+    "{{ logo.tpl.save('PWNED') }}",
+    "{{ logo.tpl.replace_zipname('docProps/thumbnail.jpeg', 'SECRET') }}",
+    "{{ logo.image_descriptor }}",
+    "{{ logo|attr('tpl') }}",
+    "{{ logo.__html__() }}",
+])
+def test_logo_gives_templates_no_library_object(tmp_path, payload):
+    _png(tmp_path / "logo.png")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    pwned = tmp_path / "pwned.docx"
+    profile = tmp_path / "p.yaml"
+    profile.write_text(mutate(EXAMPLE.read_text(), "  senior_manager:", '  logo: "logo.png"\n  senior_manager:'))
+    body = "# Hello\nLogo " + payload.replace("PWNED", str(pwned)).replace("SECRET", str(secret)) + "\n"
+    overrides = _override(tmp_path / "overrides", body)
+    out = tmp_path / "out"
+    result = run("build", profile, "--no-pdf", "--out", out, "--templates", overrides, "--as-of", AS_OF)
+    assert result.exit_code == 3, result.output
+    assert "health-safety-policy.docx" in result.output and "Traceback" not in result.output
+    assert not pwned.exists() and not (out / SLUG).exists()
+    result = run("templates", "check", overrides, "--profile", profile, "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert "health-safety-policy.docx" in result.output
+    assert not pwned.exists()
+
+
+def test_logo_still_prints_as_an_image(tmp_path):
+    _png(tmp_path / "logo.png")
+    profile = tmp_path / "p.yaml"
+    profile.write_text(mutate(EXAMPLE.read_text(), "  senior_manager:", '  logo: "logo.png"\n  senior_manager:'))
+    overrides = _override(tmp_path / "overrides", "# Hello\nLogo {{ logo }} and {% if logo %}a logo{% endif %}\n")
+    out = tmp_path / "out"
+    result = run("build", profile, "--no-pdf", "--out", out, "--templates", overrides, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    import zipfile
+    with zipfile.ZipFile(out / SLUG / "documents" / "POL-001 Health and Safety Policy.docx") as z:
+        assert any(n.startswith("word/media/") for n in z.namelist())
+        assert "a logo" in z.read("word/document.xml").decode()
+
+
+# 3. A planted template cache file is never run ------------------------------------------------------------------
+
+class _Payload:
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("how", ["files of another user", "folder writable by others", "format of jinja's own cache"])
+def test_planted_template_cache_files_are_not_run(tmp_path, monkeypatch, how):
+    import marshal
+    import pickle
+    from jinja2.bccache import bc_magic
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SECOR_DOCS_CACHE", str(cache))
+    from secor_docs.render import make_env
+    make_env.cache_clear()
+    profile = tmp_path / "p.yaml"
+    profile.write_text(EXAMPLE.read_text())
+    assert build(profile, tmp_path / "out1").ok
+    files = list((cache / "jinja").glob("secor-*.cache"))
+    assert files
+    marker = tmp_path / "code-ran"
+    evil = bc_magic + pickle.dumps(_Payload(str(marker)), 2) + marshal.dumps(compile(f"open({str(marker)!r}, 'w')", "x", "exec"))
+    for f in files:
+        f.write_bytes(evil)
+        if how == "files of another user":
+            os.chown(f, 65534, 65534)
+    if how == "folder writable by others":
+        (cache / "jinja").chmod(0o777)
+    make_env.cache_clear()
+    try:
+        result = build(profile, tmp_path / "out2")
+    finally:
+        make_env.cache_clear()
+    assert result.ok, result.error
+    assert not marker.exists()
+
+
+def test_template_cache_folder_is_private(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SECOR_DOCS_CACHE", str(cache))
+    from secor_docs.render import make_env
+    make_env.cache_clear()
+    try:
+        make_env()
+    finally:
+        make_env.cache_clear()
+    assert (cache / "jinja").stat().st_mode & 0o777 == 0o700
