@@ -286,3 +286,79 @@ def test_template_cache_folder_is_private(tmp_path, monkeypatch):
     finally:
         make_env.cache_clear()
     assert (cache / "jinja").stat().st_mode & 0o777 == 0o700
+
+
+# 9. Nothing is written, moved or deleted through a symbolic link ------------------------------------------------
+
+def test_templates_check_never_writes_its_scratch_file_in_the_folder(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    folder = _override(tmp_path / "mine", "# Hello\nFine {{ company.legal_name }}\n")
+    (folder / ".secor-check.docx").symlink_to(victim)
+    result = run("templates", "check", folder, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious" and (folder / ".secor-check.docx").is_symlink()
+
+
+def test_templates_export_refuses_links_in_the_folder(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    folder = tmp_path / "mine"
+    (folder / "policies").mkdir(parents=True)
+    (folder / "policies" / "health-safety-policy.docx").symlink_to(victim)
+    result = run("templates", "export", folder, "--force")
+    assert result.exit_code == 8, result.output
+    assert "symbolic link" in result.output and "Traceback" not in result.output
+    assert victim.read_text() == "precious"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (tmp_path / "mine2").mkdir()
+    (tmp_path / "mine2" / "policies").symlink_to(other)
+    result = run("templates", "export", tmp_path / "mine2", "--force")
+    assert result.exit_code == 8, result.output
+    assert not list(other.iterdir())
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_init_never_writes_through_a_link(tmp_path, dangling):
+    victim = tmp_path / ("missing.txt" if dangling else "victim.txt")
+    if not dangling:
+        victim.write_text("precious")
+    link = tmp_path / "company-profile.yaml"
+    link.symlink_to(victim)
+    result = run("init", link, "--no-input", *([] if dangling else ["--force"]))
+    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+    assert (not victim.exists()) if dangling else victim.read_text() == "precious"
+
+
+def test_build_never_writes_through_planted_links(previous):
+    profile, out, folder = previous
+    outside = folder.parent.parent / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("precious")
+    lock = out / f".{SLUG}.lock"
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(outside / "created-by-lock")
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf")
+    assert result.exit_code == 8 and "symbolic link" in result.output, result.output
+    assert not (outside / "created-by-lock").exists()
+    lock.unlink()
+    readme = folder / "evidence" / "README.md"
+    readme.unlink()
+    readme.symlink_to(victim)
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious" and (folder / "evidence" / "README (updated).md").is_file()
+
+
+def test_a_linked_documents_folder_is_refused_and_its_files_stay(previous):
+    profile, out, folder = previous
+    outside = folder.parent.parent / "outside-docs"
+    shutil.move(folder / "documents", outside)
+    (outside / "my own notes.txt").write_text("mine")
+    (folder / "documents").symlink_to(outside)
+    before = tree(outside)
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf")
+    assert result.exit_code == 8 and "symbolic link" in result.output, result.output
+    assert tree(outside) == before and (folder / "documents").is_symlink()
