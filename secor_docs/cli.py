@@ -165,7 +165,7 @@ def _summary(results, out: Path) -> str:
     rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
     for r in results:
         rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
-                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+                     str(len(r.findings) + len(r.warnings)), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -397,7 +397,10 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     positions = [p.id for p in plan.loaded.profile.positions]
     (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
     manifest["calendar"] = "records-calendar.ics"
-    (folder / "CHANGES.md").write_text(report.markdown(manifest["company"], manifest["as_of"]), encoding="utf-8")
+    from .findings import markdown as findings_markdown
+
+    changes_md = report.markdown(manifest["company"], manifest["as_of"]) + "\n" + findings_markdown(plan.findings)
+    (folder / "CHANGES.md").write_text(changes_md, encoding="utf-8")
     manifest["changes"] = "CHANGES.md"
     timings["evidence"] = time.perf_counter() - t0
     write_manifest(folder, manifest)
