@@ -17,7 +17,8 @@ from .errors import (ConversionError, Problem, EditedOutputError, IneligibleErro
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import load_framework
+from .certificate import AuditPlan, audit_view, plan_audit
+from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
 from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
@@ -64,6 +65,8 @@ class Plan:
     facts: Facts
     built: Built
     documents: list[PlannedDocument]
+    framework: Framework
+    audit: AuditPlan
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
@@ -114,16 +117,21 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    documents = plan_catalog(catalog, built.context["facts"], built.items, evaluate)
+    framework = load_framework(profile.company.certifying_partner)
+    documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
+    rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
+    audit = plan_audit(profile.program, rules, as_of)
+    built.context["audit"] = audit_view(audit, rules)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents))))
+    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
+                                                extra={"audit": audit, "window_rules": rules})))
     built.context["findings"] = finding_views(findings, documents)
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env,
-                search.unmatched(), findings)
+    plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
+                slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -315,7 +323,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 swap_in(staging, target, owned, owned_paths(previous))
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
                                   plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
@@ -540,5 +548,7 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     courses = {k: c.name for k, c in load_library().training.items()}
-    return readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence,
-                     plan.built.obligations.training, months, bool(profile.equipment), courses)
+    settings, _ = load_settings()
+    rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
+    return readiness(profile, plan.facts, plan.framework, evidence,
+                     plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
