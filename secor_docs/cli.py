@@ -166,7 +166,7 @@ def _summary(results, out: Path) -> str:
     rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
     for r in results:
         rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
-                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+                     str(len(r.findings) + len(r.warnings)), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -285,6 +285,7 @@ def template_variables(profile, as_of) -> None:
         click.echo(line)
     click.echo("doc: object (id, title, kind, element_id, element_name, revision, effective, next_review, approved_by.name, approved_by.title, scope, history[] with revision, date, change, approved_by)")
     click.echo("item: the position, site, equipment item, hazard or critical task of a one-per-item document (same shape as positions[], sites[], equipment[], hazards[], critical_tasks[])")
+    click.echo("audit: object (audit_title, certificate, one_year, maintenance, records_start, records_start_field, window_months, window_start, window_end, audit_date, date_phrase, earliest_booking, three_year_from, due_by, months_covered, window_met, partner)")
     click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
     click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
     click.echo("logo: the company logo image, or empty")

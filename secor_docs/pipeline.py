@@ -18,7 +18,8 @@ from .errors import (ConversionError, DamagedManifestError, EditedOutputError, I
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import load_framework
+from .certificate import AuditPlan, audit_view, plan_audit
+from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
@@ -66,6 +67,8 @@ class Plan:
     facts: Facts
     built: Built
     documents: list[PlannedDocument]
+    framework: Framework
+    audit: AuditPlan
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
@@ -116,16 +119,21 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    documents = plan_catalog(catalog, built.context["facts"], built.items, evaluate)
+    framework = load_framework(profile.company.certifying_partner)
+    documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
+    rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
+    audit = plan_audit(profile.program, rules, as_of)
+    built.context["audit"] = audit_view(audit, rules)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents))))
+    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
+                                                extra={"audit": audit, "window_rules": rules})))
     built.context["findings"] = finding_views(findings, documents)
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env,
-                search.unmatched(), findings)
+    plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
+                slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -328,7 +336,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                                            f"{', '.join(kept[:6])}{' ...' if len(kept) > 6 else ''}")
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
                                   plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
@@ -434,7 +442,10 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     positions = [p.id for p in plan.loaded.profile.positions]
     (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
     manifest["calendar"] = "records-calendar.ics"
-    (folder / "CHANGES.md").write_text(report.markdown(manifest["company"], manifest["as_of"]), encoding="utf-8")
+    from .findings import markdown as findings_markdown
+
+    changes_md = report.markdown(manifest["company"], manifest["as_of"]) + "\n" + findings_markdown(plan.findings)
+    (folder / "CHANGES.md").write_text(changes_md, encoding="utf-8")
     manifest["changes"] = "CHANGES.md"
     timings["evidence"] = time.perf_counter() - t0
     write_manifest(folder, manifest)
@@ -600,5 +611,7 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     courses = {k: c.name for k, c in load_library().training.items()}
-    return readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence,
-                     plan.built.obligations.training, months, bool(profile.equipment), courses)
+    settings, _ = load_settings()
+    rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
+    return readiness(profile, plan.facts, plan.framework, evidence,
+                     plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
