@@ -312,3 +312,20 @@ def health_safety_representative_is_current(p: Profile, lib: Library, path: Path
     for i, person in enumerate(p.people):
         if person.health_safety_representative and person.end_date is not None:
             yield ("people", i, "health_safety_representative"), f"'{person.name}' has left (end_date) and cannot be the health and safety representative"
+
+
+@rule
+def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
+    from .controls import known_reference
+
+    hint = "; name a control by its id (secor-docs list controls), by <hazard>.* or by its exact text"
+    for k, ref in enumerate(p.confirmed_controls):
+        if not known_reference(ref, lib):
+            yield ("confirmed_controls", k), f"'{ref}' is not a library control{hint}"
+    for i, pos in enumerate(p.positions):
+        for j, task in enumerate(pos.tasks):
+            for k, ref in enumerate(task.confirmed_controls):
+                if not known_reference(ref, lib, task.hazards):
+                    other = known_reference(ref, lib)
+                    why = "is a control of a hazard this task does not list" if other else "is not a library control"
+                    yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{hint}"
