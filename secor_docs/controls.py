@@ -2,7 +2,7 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name). Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -31,11 +31,12 @@ class Setting:
     industry: str
     site_kinds: frozenset[str]
     equipment: frozenset[str]
+    people: int = 2
 
     @classmethod
     def of(cls, profile: Profile) -> "Setting":
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
-                   frozenset(e.kind for e in profile.equipment))
+                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None))
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
     if item.sites and not setting.site_kinds & set(item.sites):
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
+        return False
+    if item.crew and setting.people < 2:
         return False
     return not item.tasks or _word_match(item.tasks, task_names)
 

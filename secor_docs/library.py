@@ -40,6 +40,7 @@ class Item(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
     @classmethod
@@ -50,7 +51,7 @@ class Item(Data):
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
 
     @property
     def slug(self) -> str:
