@@ -11,7 +11,7 @@ finding with an owner and a due date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -183,3 +183,14 @@ def unconfirmed_count(profile: Profile, library: Library) -> tuple[int, int, int
     """(recommended controls not yet confirmed, tasks they belong to, all picked controls)."""
     rows = task_controls(profile, library)
     return (sum(len(r.unconfirmed) for r in rows), sum(1 for r in rows if r.unconfirmed), sum(len(r.controls) for r in rows))
+
+
+def unconfirmed_control_findings(inputs) -> list[Finding]:
+    """Finding source for consistency.all_findings: control_findings, pointed at each position's hazard assessment."""
+    out = []
+    by_task = {r.path: r.position_id for r in task_controls(inputs.profile, inputs.library)}
+    for f in control_findings(inputs.profile, inputs.library, inputs.as_of):
+        position = by_task.get(f.path)
+        docs = inputs.doc_ids_for("formal_hazard_assessment", position) if position else inputs.doc_ids("formal_hazard_assessment")
+        out.append(replace(f, documents=tuple(docs)))
+    return out

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
+from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
+from .errors import (ConversionError, Problem, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import load_framework
+from .certificate import AuditPlan, audit_view, plan_audit
+from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
 from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
@@ -48,7 +50,8 @@ class BuildResult:
     ok: bool = False
     documents: int = 0
     pages: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # notes about the build itself (backups, --allow-ineligible)
+    findings: list[dict] = field(default_factory=list)  # program findings (Finding.as_dict), as in manifest.json
     seconds: float = 0.0
     error: SecorError | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -62,12 +65,16 @@ class Plan:
     facts: Facts
     built: Built
     documents: list[PlannedDocument]
+    framework: Framework
+    audit: AuditPlan
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
     slug: str
     as_of: date
     env: object
+    template_warnings: list[str] = field(default_factory=list)
+    findings: tuple = ()   # findings.Finding, every one of this build (consistency.all_findings)
 
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
@@ -92,6 +99,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     loaded = load_profile(path, library)
     profile = loaded.profile
     as_of = as_of or date.today()
+    from .limits import as_of_problem
+
+    if as_of_problem(as_of):
+        raise InputError(as_of_problem(as_of))
     facts = derive_facts(profile, library, as_of, allow_ineligible)
     if not facts.eligible and not allow_ineligible:
         raise IneligibleError(f"{path}: {ineligibility_message(facts)}")
@@ -99,27 +110,78 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     env = make_env()
     settings, settings_file = load_settings()
     look = presentation(profile, settings, settings_file)
-    overrides = list(templates)  # consultant folders first, then the profile's own, then the built-in set
-    if look.templates:
-        overrides.append(look.templates)
-    if profile.templates:
-        overrides.append((loaded.folder / profile.templates).resolve())
+    overrides = override_folders(loaded, templates, look, settings_file)
     search = TemplateSearchPath(overrides)
     catalog = load_catalog()
 
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    documents = plan_catalog(catalog, built.context["facts"], built.items, evaluate)
+    framework = load_framework(profile.company.certifying_partner)
+    documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
+    rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
+    audit = plan_audit(profile.program, rules, as_of)
+    built.context["audit"] = audit_view(audit, rules)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
+    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
+                                                extra={"audit": audit, "window_rules": rules})))
+    built.context["findings"] = finding_views(findings, documents)
+    plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
+                slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
     if check_templates:
         preflight_templates(plan)
     return plan
+
+
+def override_folders(loaded: LoadedProfile, templates: tuple[Path, ...], look: Presentation,
+                     settings_file: Path | None) -> list[Path]:
+    """Consultant folders first, then the settings file's, then the profile's own; each must be a readable folder
+    within the limits, or the build stops: a mistyped folder silently gave the built-in wording."""
+    from .errors import ProfileError
+    from .render import template_files
+
+    def usable(folder: Path) -> str | None:
+        if not folder.is_dir():
+            return "folder not found" if not folder.exists() else "not a folder"
+        try:
+            template_files(folder)
+        except OSError as e:
+            return f"cannot be read: {e.strerror or e}"
+        except TemplateError as e:
+            return str(e).split(": ", 1)[-1]
+        return None
+
+    overrides = []
+    for folder in templates:
+        why = usable(folder)
+        if why:
+            raise InputError(f"{folder}: --templates: {why}")
+        overrides.append(folder)
+    if look.templates:
+        why = usable(look.templates)
+        if why:
+            raise ProfileError([Problem(str(settings_file), *_settings_line(settings_file), "templates", f"{look.templates}: {why}")])
+        overrides.append(look.templates)
+    if loaded.profile.templates:
+        folder = (loaded.folder / loaded.profile.templates).resolve()
+        why = usable(folder)
+        if why:
+            raise ProfileError([loaded.source.problem(("templates",), f"'{loaded.profile.templates}' ({folder}): {why}")])
+        overrides.append(folder)
+    return overrides
+
+
+def _settings_line(settings_file: Path | None) -> tuple[int | None, int | None]:
+    from .yamlsource import load_yaml
+
+    try:
+        return load_yaml(settings_file).locate(("templates",))
+    except SecorError:
+        return None, None
 
 
 def preflight_templates(plan: Plan, include_builtin: bool = True) -> None:
@@ -147,14 +209,16 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
 
     from ruamel.yaml import YAML
 
+    from .limits import LOGO_BYTES, TEMPLATE_BYTES, read_limited
+    from .render import template_files
     from .resources import data_dir
     from .settings import settings_path
-    from .yamlsource import MAX_BYTES
+    from .yamlsource import MAX_BYTES, nesting_problem
 
     try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_BYTES:
-            return None
+        raw = read_limited(path, MAX_BYTES)
+        if nesting_problem(raw, str(path)) is not None:
+            return None  # the C loader would overflow its stack
         data = YAML(typ="safe").load(raw)
         company = data["company"]
         legal = company["legal_name"]
@@ -172,14 +236,14 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
                              options.allow_ineligible, str(path.resolve())]).encode())
         h.update(raw)
         config = settings_path()
-        h.update(config.read_bytes() if config and config.is_file() else b"")
+        h.update(read_limited(config, MAX_BYTES) if config else b"")
         for folder in folders:
             h.update(str(folder).encode())
-            for f in sorted(folder.rglob("*")) if folder.is_dir() else []:
-                if f.is_file():
-                    h.update(f.relative_to(folder).as_posix().encode() + sha256(f).encode())
+            for rel in template_files(folder) if folder != data_dir() else sorted(
+                    f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file()):
+                h.update(rel.encode() + hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest().encode())
         if company.get("logo"):
-            h.update(sha256(path.parent / str(company["logo"])).encode())
+            h.update(hashlib.sha256(read_limited(path.parent / str(company["logo"]), LOGO_BYTES)).hexdigest().encode())
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
     return slugify(legal), h.hexdigest()
@@ -202,7 +266,9 @@ def unchanged_build(path: Path, options: BuildOptions, raw_key: tuple[str, str] 
     except (SecorError, OSError):
         return None
     return BuildResult(profile=path, company=previous["company"], slug=slug, ok=True, documents=len(previous["documents"]),
-                       pages=(previous.get("binder") or {}).get("pages") or 0, warnings=list(previous.get("warnings") or []),
+                       pages=(previous.get("binder") or {}).get("pages") or 0,
+                       warnings=[w["message"] for w in previous.get("warnings") or [] if isinstance(w, dict) and w.get("code") == BUILD_NOTE],
+                       findings=[w for w in previous.get("warnings") or [] if isinstance(w, dict) and w.get("code") != BUILD_NOTE],
                        changes=["Nothing changed since the last build; every file kept as it was."],
                        seconds=time.perf_counter() - started)
 
@@ -222,7 +288,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                           check_templates=False)
         result.timings["load_and_plan"] = time.perf_counter() - t0
         result.company, result.slug = plan.loaded.profile.company.legal_name, plan.slug
-        result.warnings = list(plan.facts.warnings)
+        result.findings = [f.as_dict() for f in plan.findings]
+        result.warnings = list(plan.template_warnings)
         if not plan.facts.eligible:
             result.warnings.append("built although not eligible for SECOR (--allow-ineligible)")
         prepare_out_dir(options.out)
@@ -249,14 +316,14 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
                 manifest["inputs_key"] = key if conversion_error is None else None
                 manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
-                manifest["warnings"] = result.warnings
+                manifest["warnings"] = result.findings + [build_note(w) for w in result.warnings]
                 write_manifest(staging, manifest)
                 result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
                 swap_in(staging, target, owned, owned_paths(previous))
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
                                   plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
@@ -439,6 +506,15 @@ def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -
     return results
 
 
+BUILD_NOTE = "build-note"
+
+
+def build_note(message: str) -> dict:
+    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
+    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
+            "documents": []}
+
+
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     """portfolio.csv: one line per company, for consultants building many clients."""
     import csv
@@ -447,10 +523,14 @@ def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     path = out / "portfolio.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error"])
+        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error",
+                         "finding_errors", "finding_codes"])
         for r in results:
+            errors = sum(1 for f in r.findings if f["severity"] == "error")
+            codes = " ".join(sorted({f["code"] for f in r.findings}))
             writer.writerow([str(r.profile), r.company, "built" if r.ok else "failed", r.documents, r.pages,
-                             len(r.warnings), f"{r.seconds:.1f}", "" if r.ok else " | ".join(r.error.lines())])
+                             len(r.findings) + len(r.warnings), f"{r.seconds:.1f}",
+                             "" if r.ok else " | ".join(r.error.lines()), errors, codes])
     return path
 
 
@@ -464,6 +544,8 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     evidence = evidence or Path("build") / slugify(profile.company.legal_name) / EVIDENCE
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
-    required = {pv.name: pv.required for pv in plan.built.context["people"]}
-    return readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence, required,
-                     months, bool(profile.equipment))
+    courses = {k: c.name for k, c in load_library().training.items()}
+    settings, _ = load_settings()
+    rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
+    return readiness(profile, plan.facts, plan.framework, evidence,
+                     plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
