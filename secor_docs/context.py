@@ -10,12 +10,8 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-<<<<<<< HEAD
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
-=======
-from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, generated_steps, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
->>>>>>> main
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -208,7 +204,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  steps=steps, steps_from_profile=bool(proc and proc.source == "profile"),
                  has_procedure=proc is not None, procedure_source=proc.source if proc else "",
                  procedure_title=proc.title if proc else "", sjp=sjp,
-                 throughout=[hazard_views[h.key] for h in t.hazards if h.name not in stepped],
+                 throughout=[hv for hv in task_hazards(t) if hv.name not in stepped],
                  procedure_to_write=t in critical and proc is None,
                  procedure_due=(facts.as_of + timedelta(days=PROCEDURE_DUE_DAYS)) if t in critical and proc is None else "",
                  checked_by=checker_for(t.position_id),
