@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from .errors import BusyError, InputError
+from .errors import BusyError, InputError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ def prepare_out_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputError(f"{out}: cannot create output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot create output folder: {e.strerror}") from e
     if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"{out}: output folder is not writable")
+        raise OutputError(f"{out}: output folder is not writable")
 
 
 @contextlib.contextmanager
@@ -44,7 +44,7 @@ def build_lock(out: Path, slug: str) -> Iterator[None]:
     try:
         handle = path.open("a+")
     except OSError as e:
-        raise InputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -84,7 +84,7 @@ def staging_folder(out: Path, slug: str) -> Iterator[Path]:
     try:
         staging.mkdir(parents=True)
     except OSError as e:
-        raise InputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
     try:
         yield staging
     finally:

@@ -12,8 +12,8 @@ from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, Problem, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
-                     TemplateError)
+from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, InternalError, OutputError,
+                     Problem, SecorError, TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
 from .frameworks import load_framework
@@ -73,7 +73,7 @@ class Plan:
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
-    for path in paths:
+    for path in dict.fromkeys(paths):  # naming a profile twice builds it once
         if path.is_dir():
             found += sorted(p for p in path.glob("*.yaml") if p.is_file())
             found += sorted(p for p in path.glob("*.yml") if p.is_file())
@@ -83,7 +83,10 @@ def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
             raise InputError(f"{path}: no such profile file or folder")
     if not found:
         raise InputError(f"no *.yaml profiles in {', '.join(str(p) for p in paths)}")
-    return found
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False,
@@ -307,8 +310,12 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 swap_in(staging, target, owned, owned_paths(previous))
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
-                                  plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            try:  # the new build is in place: a failure here is a warning, never "the previous build is intact"
+                make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+                                      plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            except OSError as e:
+                result.warnings.append(f"{target / EVIDENCE}: the evidence folders could not be created ({e.strerror or e}); "
+                                       f"the binder itself was built")
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
         result.pages = manifest["binder"]["pages"] or 0
@@ -318,9 +325,22 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         result.error = e
     except OSError as e:  # disk full, permissions, a folder that vanished: the previous build is untouched
         result.error = OutputError(f"{options.out}: cannot write the build: {e.strerror or e}")
+    except Exception as e:  # noqa: BLE001 - a bug; recorded for this profile so the others still build
+        if debug_requested():
+            raise
+        log.debug("internal error building %s", path, exc_info=True)
+        result.error = InternalError(f"{path}: internal error: {type(e).__name__}: {e} (run with --debug for the "
+                                     f"traceback, and please report it)")
     result.seconds = time.perf_counter() - started
     log.info("%s: %.1f s (%s)", path, result.seconds, ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return result
+
+
+def debug_requested() -> bool:
+    """--debug: let an internal error show its traceback instead of recording it."""
+    import os
+
+    return os.environ.get("SECOR_DOCS_DEBUG") == "1"
 
 
 def inputs_key(plan: Plan, options: BuildOptions) -> str:
@@ -427,6 +447,13 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
     converters share its documents. `progress(result, done, total)` is called as each profile finishes.
     """
     paths = expand_profiles(options.profiles)
+    if options.pdf:
+        from .limits import convert_timeout
+
+        try:
+            convert_timeout(1)
+        except ValueError as e:
+            raise InputError(str(e)) from None
     clashes = output_clashes(paths)
     built = _build_all([p for p in paths if p not in clashes], options, progress, len(paths))
     by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=clash_error(p, why)) for p, why in clashes.items()}
@@ -483,9 +510,15 @@ def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -
         with ProcessPoolExecutor(max_workers=min(options.jobs, len(paths))) as pool:
             futures = {pool.submit(build_one, path, single): path for path in paths}
             for future in as_completed(futures):
-                done[futures[future]] = future.result()
+                path = futures[future]
+                try:
+                    done[path] = future.result()
+                except Exception as e:  # noqa: BLE001 - a worker died (crash, out of memory): that profile failed
+                    done[path] = BuildResult(profile=path, error=InternalError(
+                        f"{path}: internal error: the build process stopped ({type(e).__name__}: {e}); "
+                        f"the previous build of this company is unchanged"))
                 if progress:
-                    progress(done[futures[future]], len(done), total)
+                    progress(done[path], len(done), total)
         results = [done[p] for p in paths]
     return results
 

@@ -241,3 +241,138 @@ def test_settings_errors_use_the_profile_wording_and_say_settings(tmp_path):
     result = run("validate", TINY, env={"SECOR_DOCS_SETTINGS": str(settings)})
     assert f"{settings}:1:1: expected a mapping of settings fields at the top level; got a list" in result.output
     assert "profile" not in result.output.replace(str(TINY), "")
+
+
+def _body_override(tmp_path: Path, body: str) -> Path:
+    from secor_docs.authoring import Compiler
+    from secor_docs.determinism import normalise_docx
+
+    folder = tmp_path / "tpl"
+    target = folder / "policies" / "health-safety-policy.docx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if "**" in body:  # Markdown would read it as bold
+        from docx import Document
+
+        doc = Document()
+        for line in body.splitlines():
+            doc.add_paragraph(line)
+        doc.save(str(target))
+    else:
+        Compiler(body, "override").compile().save(str(target))
+    normalise_docx(target)
+    return folder
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("# Hi\n{{ 'x' * 1000000000 }}\n", "repeating a value 1,000,000,000 times"),
+    ("# Hi\n{{ 10 ** 100000 }}\n", "power 100000 is too large"),
+    ("# Hi\n{% for i in range(100000) %}{{ i }}{% endfor %}\n", "a template loop may walk at most 10,000"),
+    ("# Hi\n{% for i in range(10000) %}{% for j in range(10000) %}{{ j }}{% endfor %}{% endfor %}\n",
+     "rendering took more than 2 s and was stopped (a runaway loop?)"),
+    ("# Hi\n{{ (1e308 * 10) | int }}\n", "OverflowError"),
+])
+def test_runaway_templates_are_template_errors(tmp_path, monkeypatch, body, expected):
+    monkeypatch.setattr("secor_docs.limits.RENDER_SECONDS", 2)
+    folder = _body_override(tmp_path, body)
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--templates", folder)
+    assert result.exit_code == 3, result.output
+    assert "health-safety-policy.docx: body paragraph" in result.output or "health-safety-policy.docx: rendering" in result.output
+    assert expected in result.output, result.output
+    no_traceback(result.output)
+
+
+def test_a_misspelt_field_names_template_paragraph_and_the_fields_that_exist(tmp_path):
+    folder = _body_override(tmp_path, "# Hi\nSecond\nWe are {{ company.legal_nam }}.\n")
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--templates", folder)
+    assert result.exit_code == 3, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert re.match(rf"^{re.escape(str(folder))}/policies/health-safety-policy.docx: body paragraph \d+: unknown field "
+                    r"'legal_nam'; did you mean 'legal_name'\? \(fields here: .*legal_name.*\)", line), line
+    assert "View object" not in result.output
+
+
+# ---- 15: other exit-70 paths -----------------------------------------------------------------------------------
+
+def test_a_closed_stdout_stops_quietly_with_141():
+    read, write = os.pipe()
+    os.close(read)
+    done = subprocess.run([sys.executable, "-m", "secor_docs", "list", "hazards"], stdout=write, stderr=subprocess.PIPE,
+                          text=True, timeout=60)
+    os.close(write)
+    assert done.returncode == 141 and done.stderr == "", done.stderr
+
+
+def test_init_at_end_of_input_missing_folder_or_unwritable_target(tmp_path):
+    result = run("init", tmp_path / "p.yaml", input="")
+    assert result.exit_code == 1 and "aborted: no answer to a question (end of input); nothing was written" in result.output
+    assert not (tmp_path / "p.yaml").exists()
+    result = run("init", tmp_path / "nope" / "p.yaml", "--no-input")
+    assert result.exit_code == 1 and f"{tmp_path / 'nope' / 'p.yaml'}: folder {tmp_path / 'nope'} does not exist" in result.output
+    result = run("init", "/proc/secor-docs-test.yaml", "--no-input")
+    assert result.exit_code == 1 and "/proc/secor-docs-test.yaml: cannot write the profile:" in result.output
+
+
+def test_init_refuses_negative_travel_minutes(tmp_path):
+    answers = ["office"] + [""] * 10 + ["-5", "5"]
+    result = run("init", tmp_path / "p.yaml", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "-5 is not in the range 0<=x<=10000" in result.output
+    assert "travel_minutes: 5 " in (tmp_path / "p.yaml").read_text()
+
+
+def test_bad_convert_timeout_setting_is_an_input_error(tmp_path):
+    result = run("build", TINY, "--out", tmp_path / "o", "--as-of", AS_OF, env={"SECOR_DOCS_CONVERT_TIMEOUT": "abc"})
+    assert result.exit_code == 1, result.output
+    assert "SECOR_DOCS_CONVERT_TIMEOUT='abc': expected a number of seconds" in result.output
+
+
+def test_an_internal_error_in_one_profile_does_not_stop_the_portfolio(tmp_path, monkeypatch):
+    import secor_docs.pipeline as pipeline
+
+    real = pipeline.write_outputs
+
+    def buggy(plan, *args, **kwargs):
+        if "Tiny" in plan.loaded.profile.company.legal_name:
+            raise KeyError("bug")
+        return real(plan, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_outputs", buggy)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "a.yaml").write_text(TINY.read_text())
+    (batch / "b.yaml").write_text((PROFILES / "solo-spark-electric.yaml").read_text())
+    result = run("build", batch, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 70, result.output
+    assert f"{batch / 'a.yaml'}: internal error: KeyError: 'bug'" in result.output
+    rows = (tmp_path / "o" / "portfolio.csv").read_text().splitlines()
+    assert ",failed," in rows[1] and "internal error" in rows[1] and ",built," in rows[2]
+
+
+# ---- 19: exit codes --------------------------------------------------------------------------------------------
+
+def test_an_unwritable_output_folder_is_status_8(tmp_path):
+    result = run("build", TINY, "--no-pdf", "--out", "/proc/secor-docs-out", "--as-of", AS_OF)
+    assert result.exit_code == 8, result.output
+    assert "/proc/secor-docs-out: cannot create output folder" in result.output
+
+
+def test_naming_one_profile_twice_builds_it_once(tmp_path):
+    copy = tmp_path / "p.yaml"
+    copy.write_text(TINY.read_text())
+    result = run("build", copy, copy, tmp_path / "." / "p.yaml", "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("built Tiny Books Co.") == 1
+    assert (tmp_path / "o" / "tiny-books-co" / "manifest.json").is_file()
+
+
+def test_a_failure_after_the_swap_is_a_warning_not_status_8(tmp_path, monkeypatch):
+    import secor_docs.pipeline as pipeline
+
+    def fail(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pipeline, "make_evidence_folders", fail)
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "the evidence folders could not be created (Permission denied); the binder itself was built" in result.output
+    assert (tmp_path / "o" / "tiny-books-co" / "manifest.json").is_file()
