@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import signal
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -117,11 +118,13 @@ def default_jobs() -> int:
 @click.option("--allow-ineligible", is_flag=True, help="Build even when the employer has more than 10 people.")
 @click.option("--templates", "templates", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder of template overrides (searched before the built-in set).")
+@click.option("--strict", is_flag=True, help="Exit 1 when the program has findings (errors or warnings), after building.")
 @reported
-def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates) -> None:
+def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates, strict) -> None:
     """Build one binder per profile (a folder means every *.yaml in it) into OUT/<slug>/."""
     from .pipeline import BuildOptions, expand_profiles, run_build
 
+    verbose = click.get_current_context().find_root().params.get("verbose", 0)
     options = BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs, force=force,
                            allow_ineligible=allow_ineligible, templates=tuple(templates))
     total = len(expand_profiles(options.profiles))
@@ -146,20 +149,50 @@ def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates
                 click.echo(f"  {line}")
         for w in r.warnings:
             click.echo(f"warning: {r.profile}: {w}", err=True)
+        for line in finding_lines(r.findings, verbose, str(r.profile)):
+            click.echo(line, err=True)
         if not r.ok:
             for line in r.error.lines():
                 click.echo(line, err=True)
     if len(results) > 1:
         click.echo(_summary(results, out))
     failed = [r.error.exit_code for r in results if not r.ok]
+    if strict and any(blocking(r.findings) for r in results if r.ok):
+        click.echo(f"{sum(len(blocking(r.findings)) for r in results)} finding(s) with --strict", err=True)
+        failed.append(1)
     sys.exit(0 if not failed else (1 if 1 in failed else max(failed)))
+
+
+def blocking(findings: list[dict]) -> list[dict]:
+    """Findings that make --strict fail: errors and warnings (notes only ask to confirm a default)."""
+    return [f for f in findings if f["severity"] in ("error", "warning")]
+
+
+def finding_lines(findings: list[dict], verbose: int, where: str) -> list[str]:
+    """A short summary of a build's findings; every finding with -v."""
+    if not findings:
+        return []
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "note")}
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    lines = [f"{where}: {len(findings)} finding(s): {summary} (listed on the Program gaps and actions page and in manifest.json"
+             f"{'' if verbose else '; -v lists them'})"]
+    if verbose:
+        for f in findings:
+            docs = f" [{', '.join(f['documents'])}]" if f["documents"] else ""
+            lines.append(f"  {f['severity']}: {f['code']}: {f['message']} Action: {f['action']} ({f['owner']}, by {f['due']}){docs}")
+    else:
+        by_code: dict[tuple, int] = {}
+        for f in findings:
+            by_code[(f["severity"], f["code"])] = by_code.get((f["severity"], f["code"]), 0) + 1
+        lines += [f"  {sev}: {code}" + (f" (x{n})" if n > 1 else "") for (sev, code), n in by_code.items()]
+    return lines
 
 
 def _summary(results, out: Path) -> str:
     rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
     for r in results:
         rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
-                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+                     str(len(r.findings) + len(r.warnings)), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -189,18 +222,32 @@ def validate(profiles, as_of, strict) -> None:
         warnings = lint(plan.loaded, plan.facts, plan.built)
         for line in warnings:
             click.echo(line, err=True)
-        for w in [*plan.facts.warnings, *plan.template_warnings]:
+        for w in plan.template_warnings:
             click.echo(f"{path}: warning: {w}", err=True)
+        for finding in plan.findings:
+            click.echo(validate_line(plan.loaded, finding), err=True)
         if not plan.facts.eligible:
             failed = True
             click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
             continue
-        if strict and (warnings or plan.facts.warnings or plan.template_warnings):
+        stopping = [f for f in plan.findings if f.severity.value in ("error", "warning")] + plan.template_warnings
+        if strict and (warnings or stopping):
             failed = True
-            click.echo(f"{path}: {len(warnings) + len(plan.facts.warnings) + len(plan.template_warnings)} warning(s) with --strict", err=True)
+            click.echo(f"{path}: {len(warnings) + len(stopping)} warning(s) with --strict", err=True)
             continue
-        click.echo(f"{path}: valid ({len(plan.documents)} documents planned{', ' + str(len(warnings)) + ' warnings' if warnings else ''})")
+        extra = (f", {len(warnings)} warnings" if warnings else "") + (f", {len(plan.findings)} findings" if plan.findings else "")
+        click.echo(f"{path}: valid ({len(plan.documents)} documents planned{extra})")
     sys.exit(1 if failed else 0)
+
+
+def validate_line(loaded, finding) -> str:
+    """`file:line:col: severity: field: message [code]` for a finding with a profile path, else `file: severity: ...`."""
+    text = f"{finding.message} [{finding.code}]"
+    if finding.path:
+        located = str(loaded.source.problem(finding.path, text))
+        head, rest = located[:located.index(": ")], located[located.index(": ") + 2:]
+        return f"{head}: {finding.severity.value}: {rest}"
+    return f"{loaded.path}: {finding.severity.value}: {text}"
 
 
 @main.command(name="list")
@@ -264,6 +311,7 @@ def template_variables(profile, as_of) -> None:
         click.echo(line)
     click.echo("doc: object (id, title, kind, element_id, element_name, revision, effective, next_review, approved_by.name, approved_by.title, scope, history[] with revision, date, change, approved_by)")
     click.echo("item: the position, site, equipment item, hazard or critical task of a one-per-item document (same shape as positions[], sites[], equipment[], hazards[], critical_tasks[])")
+    click.echo("audit: object (audit_title, certificate, one_year, maintenance, records_start, records_start_field, window_months, window_start, window_end, audit_date, date_phrase, earliest_booking, three_year_from, due_by, months_covered, window_met, partner)")
     click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
     click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
     click.echo("logo: the company logo image, or empty")
@@ -306,7 +354,7 @@ def init(path, no_input, industry, force) -> None:
     from .starter import Answers, default_people, starter_profile
 
     library = load_library()
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {path.parent} does not exist; create it first or give another PATH")
@@ -338,8 +386,10 @@ def init(path, no_input, industry, force) -> None:
         answers.site_name = click.prompt("Main site name", default=answers.site_name)
         answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
         answers.travel_minutes = click.prompt("Travel minutes to it", type=click.IntRange(0, 10_000), default=answers.travel_minutes)
+    from .safefs import write_text
+
     try:
-        path.write_text(starter_profile(answers, library), encoding="utf-8")
+        write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
     except OSError as e:
         raise InputError(f"{path}: cannot write the profile: {e.strerror or e}"
                          + (" (create the folder first)" if not path.parent.exists() else "")) from None
@@ -358,3 +408,40 @@ def schema() -> None:
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["title"] = "secor-docs company profile (schema_version 1)"
     click.echo(json_lib.dumps(data, indent=2))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="company_profiles")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
+              help="Output folder for the builds (the same as `build --out`).")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD) for builds and checks.")
+@click.option("--no-pdf", is_flag=True, help="Untick 'make the PDF binder' by default (Word files only).")
+@reported
+def serve(folder, port, no_browser, out, as_of, no_pdf) -> None:
+    """A local web app for FOLDER's profiles: edit, build, download, check readiness. Listens on 127.0.0.1 only."""
+    import webbrowser
+
+    from werkzeug.serving import make_server
+
+    from .errors import InputError
+    from .web import create_app
+
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; create it, or give the folder that holds your *.yaml profiles")
+    app = create_app(folder, out, as_of=as_of, pdf=not no_pdf)
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except OSError as e:
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; try another --port") from e
+    url = f"http://localhost:{server.server_port}/"
+    click.echo(f"secor-docs is serving {folder.resolve()} at {url} (Ctrl-C to stop)")
+    if not no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()

@@ -8,31 +8,25 @@ from pathlib import Path
 
 from .evidence import needed_records
 from .facts import Facts, is_current
-from .frameworks import Framework, RecordType
+from .certificate import WindowRules, certificate_sought, month_start, next_anniversary, records_window
+from .frameworks import Framework, RecordType, window_rules
 from .model import Profile
+from .obligations import EXPIRY_WARNING_DAYS, TrainingState
 
 DATED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\b")
-EXPIRY_WARNING_DAYS = 60
 # How finely each frequency is checked across the window: months, or blocks of several months.
 BUCKET_MONTHS = {"weekly": 1, "biweekly": 1, "monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12,
                  "per_task": 1, "per_equipment_use": 1}
 
 
-def month_start(day: date, shift: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 + shift
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def window_for(profile: Profile, as_of: date, months: int | None = None) -> tuple[int, date, date]:
-    """The N full calendar months before the month of --as-of. N = 12, or 3 while a first certification has
-    fewer than 12 months of records (the partners' one-year SECOR)."""
+def window_for(profile: Profile, as_of: date, rules: WindowRules, months: int | None = None) -> tuple[int, date, date]:
+    """The N full calendar months before the month of --as-of: the window an audit held then would sample
+    (certificate.py decides N from the partner's rules: 3 for a first one-year SECOR, 12 for a three-year one
+    or a maintenance audit, unless the consultant's settings say otherwise)."""
     if months is None:
-        months = 12
-        since = profile.program.records_since
-        if profile.program.audit == "certification" and since and since > month_start(as_of, -12):
-            months = 3
-    start = month_start(as_of, -months)
-    end = month_start(as_of) - timedelta(days=1)
+        program = profile.program
+        _, months = certificate_sought(program.audit, rules, program.records_since or program.effective_date, as_of)
+    start, end = records_window(as_of, months)
     return months, start, end
 
 
@@ -72,6 +66,7 @@ class Readiness:
     as_of: str
     framework: str
     evidence: str
+    certificate: str
     window_months: int
     window_start: str
     window_end: str
@@ -142,8 +137,10 @@ def check_record(key: str, record: RecordType, folder: Path, profile: Profile, f
     return status
 
 
-def people_issues(profile: Profile, facts: Facts, required: dict[str, list]) -> list[str]:
-    """Expired or soon-expiring certificates, and training required but missing, per current person."""
+def people_issues(profile: Profile, facts: Facts, required: dict[str, tuple], courses: dict[str, str] | None = None) -> list[str]:
+    """Expired or soon-expiring certificates, and training required but missing, per current person.
+    `required`: person name -> obligations.TrainingStatus tuple; `courses`: training key -> course name."""
+    courses = courses or {}
     issues = []
     soon = facts.as_of + timedelta(days=EXPIRY_WARNING_DAYS)
     for p in profile.people:
@@ -154,33 +151,26 @@ def people_issues(profile: Profile, facts: Facts, required: dict[str, list]) -> 
                 issues.append(f"{p.name}: {p.first_aid.level} first aid certificate expired {p.first_aid.expires.isoformat()}")
             elif p.first_aid.expires <= soon:
                 issues.append(f"{p.name}: {p.first_aid.level} first aid certificate expires {p.first_aid.expires.isoformat()} (within {EXPIRY_WARNING_DAYS} days)")
-        for status in required.get(p.name, []):
+        for status in required.get(p.name, ()):
             if status.key == "first_aid":
                 continue
-            if status.status == "Needed":
-                issues.append(f"{p.name}: {status.name} training required by their tasks but not recorded")
-            elif status.status.startswith("EXPIRED"):
-                issues.append(f"{p.name}: {status.name} expired {status.expires}")
-            elif status.status.startswith("Expires soon"):
-                issues.append(f"{p.name}: {status.name} expires {status.expires} (within {EXPIRY_WARNING_DAYS} days)")
+            name = status.requirement.key.replace("_", " ")
+            if status.state is TrainingState.MISSING:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} training required by their tasks but not recorded")
+            elif status.state is TrainingState.EXPIRED:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} expired {status.expires.isoformat()}")
+            elif status.state is TrainingState.EXPIRING:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} expires {status.expires.isoformat()} (within {EXPIRY_WARNING_DAYS} days)")
     return issues
 
 
-def next_anniversary(anniversary: date, as_of: date) -> date:
-    year = as_of.year
-    while True:
-        try:
-            candidate = anniversary.replace(year=year)
-        except ValueError:
-            candidate = anniversary.replace(year=year, day=28)
-        if candidate >= as_of:
-            return candidate
-        year += 1
-
-
-def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Path, required: dict[str, list],
-              months: int | None = None, has_equipment: bool = True) -> Readiness:
-    window_months, start, end = window_for(profile, facts.as_of, months)
+def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Path, required: dict[str, tuple],
+              months: int | None = None, has_equipment: bool = True, courses: dict[str, str] | None = None,
+              rules: WindowRules | None = None) -> Readiness:
+    rules = rules or window_rules(framework)
+    window_months, start, end = window_for(profile, facts.as_of, rules, months)
+    certificate, _ = certificate_sought(profile.program.audit, rules,
+                                        profile.program.records_since or profile.program.effective_date, facts.as_of)
     needed = needed_records(framework, facts, has_equipment)
     statuses = []
     for key, record in needed.items():
@@ -193,7 +183,7 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
             gaps.append(f"{s.name} ({s.folder}): none dated in {period}")
         for person in s.missing_people:
             gaps.append(f"{s.name} ({s.folder}): none for {person}")
-    people = people_issues(profile, facts, required)
+    people = people_issues(profile, facts, required, courses)
     gaps += people
     if facts.hsr_required and facts.representative is None:
         gaps.append("no health and safety representative is named (required at 5 to 19 workers, OHS Act s.14)")
@@ -212,7 +202,8 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
                               "records": [{"key": r.key, "present": r.files_in_window, "status": r.status} for r in recs]})
     return Readiness(
         company=profile.company.legal_name, as_of=facts.as_of.isoformat(), framework=framework.name,
-        evidence=str(evidence), window_months=window_months, window_start=start.isoformat(), window_end=end.isoformat(),
+        evidence=str(evidence), certificate=(certificate.value if profile.program.audit == "certification"
+                                             else f"maintenance of the {certificate.value}"), window_months=window_months, window_start=start.isoformat(), window_end=end.isoformat(),
         eligible=facts.eligible,
         headcount_note=f"peak of {facts.peak_headcount} people at the same time in the last 12 months (limit 10)",
         maintenance_audit_due=due, records=statuses, people=people, questions=questions, gaps=gaps)
@@ -221,7 +212,7 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
 def report_lines(r: Readiness) -> list[str]:
     lines = [f"Audit readiness: {r.company} ({r.framework})",
              f"Evidence folder: {r.evidence}",
-             f"Window: {r.window_months} months, {r.window_start} to {r.window_end} (as of {r.as_of})",
+             f"Certificate: {r.certificate}; window: {r.window_months} months, {r.window_start} to {r.window_end} (as of {r.as_of})",
              f"Eligibility: {'eligible' if r.eligible else 'NOT ELIGIBLE'}, {r.headcount_note}"]
     if r.maintenance_audit_due:
         lines.append(f"Maintenance audit due on or before {r.maintenance_audit_due}")
