@@ -376,3 +376,83 @@ def test_a_failure_after_the_swap_is_a_warning_not_status_8(tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     assert "the evidence folders could not be created (Permission denied); the binder itself was built" in result.output
     assert (tmp_path / "o" / "tiny-books-co" / "manifest.json").is_file()
+
+
+# ---- 20: one spelling per name, ratings, init --------------------------------------------------------------------
+
+def test_composed_and_decomposed_spellings_are_one_person(tmp_path):
+    text = mutate(TINY.read_text(), '"Ann Lee"', '"Jos\u00e9 Lee"')
+    text = mutate(text, '{name: "Ann Lee"', '{name: "Jos\u00e9 Lee"')
+    text = text.replace("people:\n", 'people:\n  - {name: "' + unicodedata.normalize("NFD", "Jos\u00e9 Lee")
+                        + '", role: worker, position: bookkeeper, employment: casual, start_date: 2021-01-01}\n', 1)
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    result = run("validate", path, "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert "people[1].name: 'Jos\u00e9 Lee' is listed twice (also people[0])" in result.output
+
+
+CUSTOM = """    custom_hazards:
+      - id: paper_cuts
+        name: "Paper cuts"
+        severity: {severity}
+        probability: 2
+        residual: {{severity: 1, probability: {residual}}}
+        controls: {{administrative: ["Handle paper with care"]}}
+"""
+
+
+def test_out_of_range_risk_ratings_are_errors_not_clamped(tmp_path):
+    text = mutate(TINY.read_text(), "      - {name: \"Bookkeeping\", hazards: [ergonomics_computer]}\n",
+                  "      - {name: \"Bookkeeping\", hazards: [ergonomics_computer, paper_cuts]}\n" + CUSTOM.format(severity=7, residual=9))
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    result = run("validate", path, "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert "positions[0].custom_hazards[0].severity: 7 is outside 1 to 4, the severity levels of the default risk matrix" in result.output
+    assert "positions[0].custom_hazards[0].residual.probability: 9 is outside 1 to 4" in result.output
+    path.write_text(text.replace("severity: 7", "severity: 3").replace("probability: 9}", "probability: 1}"))
+    assert run("validate", path, "--as-of", AS_OF).exit_code == 0
+
+
+# ---- 18: check -------------------------------------------------------------------------------------------------
+
+def _evidence_with_every_record(tmp_path: Path, profile: Path) -> Path:
+    """Build, then file one record per month and per person so that `check` starts out READY."""
+    out = tmp_path / "o"
+    assert run("build", profile, "--no-pdf", "--out", out, "--as-of", AS_OF).exit_code == 0
+    return out / "tiny-books-co" / "evidence"
+
+
+def test_check_matches_whole_names_in_one_unicode_form_and_flags_future_records(tmp_path):
+    from secor_docs.readiness import names_person
+
+    assert names_person("2025-05-01 Alice Smith orientation.pdf", "Alice Smith")
+    assert not names_person("2025-05-01 Alice orientation.pdf", "Al")
+    assert names_person("2025-05-01 al orientation.pdf", "Al")
+    assert names_person(unicodedata.normalize("NFD", "2025-05-01 Jos\u00e9 Lee.pdf"), "Jos\u00e9 Lee")
+    assert names_person("2025-05-01_jose-lee_training.pdf", "Jose Lee")
+
+    text = mutate(TINY.read_text(), '  - {name: "Ann Lee"', '  - {name: "Al Lee", role: worker, position: bookkeeper, employment: casual, start_date: 2021-01-01}\n  - {name: "Ann Lee"')
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    evidence = _evidence_with_every_record(tmp_path, path)
+    orientation = evidence / "05-training" / "orientation"
+    orientation.mkdir(parents=True, exist_ok=True)
+    (orientation / "2025-06-01 Ann Lee orientation.pdf").write_text("x")
+    (orientation / "2025-06-01 Al Leeway orientation.pdf").write_text("x")
+    result = run("check", path, "--evidence", evidence, "--as-of", AS_OF, "--json")
+    import json
+
+    report = json.loads(result.output)
+    record = next(r for r in report["records"] if r["folder"] == "05-training/orientation")
+    assert record["missing_people"] == ["Al Lee"]
+
+    (orientation / "2026-05-01 Al Lee orientation.pdf").write_text("x")
+    (orientation / "notes\nREADY: no gaps found").write_text("x")
+    result = run("check", path, "--evidence", evidence, "--as-of", AS_OF)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "READY: no gaps found" not in lines and lines[-1].startswith("NOT READY")
+    assert "notes\\x0aREADY: no gaps found" in result.output
+    assert "dated after 2026-02-01 (a wrong date?): 2026-05-01 Al Lee orientation.pdf" in result.output
