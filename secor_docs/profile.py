@@ -339,6 +339,7 @@ def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
 
 
 @rule
+<<<<<<< HEAD
 def custom_hazard_ratings_fit_the_matrix(p: Profile, lib: Library, path: Path):
     """A rating above the matrix's levels was clamped to its top level without a word; it is an error instead."""
     from .risk import Matrix
@@ -358,3 +359,19 @@ def custom_hazard_ratings_fit_the_matrix(p: Profile, lib: Library, path: Path):
                     yield where + ("residual", key), f"unknown key '{key}'; residual takes severity and probability"
                 elif not 1 <= value <= levels[key]:
                     yield where + ("residual", key), f"{value} is outside 1 to {levels[key]}, the {key} levels of {which}"
+=======
+def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
+    from .controls import known_reference
+
+    hint = "; name a control by its id (secor-docs list controls), by <hazard>.* or by its exact text"
+    for k, ref in enumerate(p.confirmed_controls):
+        if not known_reference(ref, lib):
+            yield ("confirmed_controls", k), f"'{ref}' is not a library control{hint}"
+    for i, pos in enumerate(p.positions):
+        for j, task in enumerate(pos.tasks):
+            for k, ref in enumerate(task.confirmed_controls):
+                if not known_reference(ref, lib, task.hazards):
+                    other = known_reference(ref, lib)
+                    why = "is a control of a hazard this task does not list" if other else "is not a library control"
+                    yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{hint}"
+>>>>>>> main
