@@ -339,7 +339,6 @@ def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
 
 
 @rule
-<<<<<<< HEAD
 def custom_hazard_ratings_fit_the_matrix(p: Profile, lib: Library, path: Path):
     """A rating above the matrix's levels was clamped to its top level without a word; it is an error instead."""
     from .risk import Matrix
@@ -359,7 +358,9 @@ def custom_hazard_ratings_fit_the_matrix(p: Profile, lib: Library, path: Path):
                     yield where + ("residual", key), f"unknown key '{key}'; residual takes severity and probability"
                 elif not 1 <= value <= levels[key]:
                     yield where + ("residual", key), f"{value} is outside 1 to {levels[key]}, the {key} levels of {which}"
-=======
+
+
+@rule
 def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
     from .controls import known_reference
 
@@ -374,4 +375,3 @@ def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path
                     other = known_reference(ref, lib)
                     why = "is a control of a hazard this task does not list" if other else "is not a library control"
                     yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{hint}"
->>>>>>> main
