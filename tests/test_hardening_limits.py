@@ -14,6 +14,7 @@ from secor_docs.cli import main
 from conftest import AS_OF, EXAMPLE, PROFILES, mutate
 
 TINY = PROFILES / "tiny-books.yaml"
+END = len(TINY.read_text().splitlines()) + 1  # the line of a key appended to TINY
 
 
 def run(*args, env=None, input=None):
@@ -60,14 +61,14 @@ def test_a_deep_profile_in_a_batch_does_not_stop_the_others(tmp_path, jobs):
 # ---- 13: lengths and dates -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("old,new,where,message", [
-    ('legal_name: "Tiny Books Co."', 'legal_name: "' + "A" * 300 + '"', ":4:3: company.legal_name:",
+    ('legal_name: "Tiny Books Co."', 'legal_name: "' + "A" * 300 + '"', ": company.legal_name:",
      "is 300 characters long; at most 120 are allowed"),
-    ('name: "Home office"', 'name: "' + "S" * 300 + '"', ":24:5: sites[0].name:", "at most 120 are allowed"),
-    ('title: "Bookkeeper"', 'title: "' + "\u00e9" * 200 + '"', ":20:5: positions[0].title:", "at most 120 are allowed"),
-    ("effective_date: 2026-01-01", "effective_date: 9999-12-31", ":11:3: program.effective_date:",
+    ('name: "Home office"', 'name: "' + "S" * 300 + '"', ": sites[0].name:", "at most 120 are allowed"),
+    ('title: "Bookkeeper"', 'title: "' + "\u00e9" * 200 + '"', ": positions[0].title:", "at most 120 are allowed"),
+    ("effective_date: 2026-01-01", "effective_date: 9999-12-31", ": program.effective_date:",
      "9999-12-31 is outside the dates secor-docs works with (1900-01-01 to 2099-12-31)"),
     ("start_date: 2020-01-01}", "start_date: 2020-01-01, training: [{course: CPR, completed: 2024-01-01, expires: 9999-12-31}]}",
-     "people[0].training[0].expires:", "for a certificate that never expires, leave 'expires' out"),
+     ": people[0].training[0].expires:", "for a certificate that never expires, leave 'expires' out"),
 ])
 def test_validate_refuses_what_build_cannot_write(tmp_path, old, new, where, message):
     path = tmp_path / "p.yaml"
@@ -76,7 +77,7 @@ def test_validate_refuses_what_build_cannot_write(tmp_path, old, new, where, mes
         result = run(*args)
         assert result.exit_code == 1, result.output
         no_traceback(result.output)
-        assert where in result.output and message in result.output, result.output
+        assert re.search(rf":\d+:\d+{re.escape(where)} .*{re.escape(message)}", result.output), result.output
 
 
 def test_long_names_outside_ascii_still_make_file_names_under_255_bytes(tmp_path):
@@ -106,7 +107,7 @@ def test_too_many_equipment_items_is_a_located_error(tmp_path):
     path.write_text(TINY.read_text() + "equipment:\n" + items)
     result = run("validate", path, "--as-of", AS_OF)
     assert result.exit_code == 1
-    assert f"{path}:31:1: equipment: has 101 items; at most 100 are allowed" in result.output
+    assert f"{path}:{END}:1: equipment: has 101 items; at most 100 are allowed" in result.output
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
@@ -185,7 +186,7 @@ def test_a_template_folder_that_is_too_big_is_refused(tmp_path):
     path.write_text(TINY.read_text() + "templates: tpl\n")
     result = run("validate", path, "--as-of", AS_OF)
     assert result.exit_code == 1, result.output
-    assert f"{path}:31:1: templates: 'tpl' ({folder}): template folder is nested deeper than 4 folders" in result.output
+    assert f"{path}:{END}:1: templates: 'tpl' ({folder}): template folder is nested deeper than 4 folders" in result.output
     path.write_text(TINY.read_text() + "templates: /\n")
     result = run("validate", path, "--as-of", AS_OF)
     assert result.exit_code == 1 and "templates: '/' (/): template folder" in result.output, result.output
@@ -206,7 +207,7 @@ def test_missing_template_folders_are_errors(tmp_path):
     path.write_text(TINY.read_text() + "templates: my-templates\n")
     result = run("build", path, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)
     assert result.exit_code == 1
-    assert f"{path}:31:1: templates: 'my-templates' ({tmp_path / 'my-templates'}): folder not found" in result.output
+    assert f"{path}:{END}:1: templates: 'my-templates' ({tmp_path / 'my-templates'}): folder not found" in result.output
 
 
 def test_an_override_that_matches_no_template_is_a_warning(tmp_path):
