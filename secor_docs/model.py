@@ -208,5 +208,6 @@ class Profile(Strict):
     emergency_contacts: list[EmergencyContact] = Items("emergency_contacts", default_factory=list)
     contractors: StrictBool = False
     templates: Text | None = Field(None, description="Optional folder of template overrides, relative to the profile.")
+    audit_questions: Text | None = Field(None, description="Optional: the certifying partner's current audit questions, a CSV or YAML file relative to the profile (see the README, \"Loading the partner's own question list\"). Replaces the built-in, modelled question list in the evidence index and the binder's elements; overrides `audit_questions` in the consultant settings file.")
     prepared_by: PreparedBy | None = Field(None, description="Optional: who prepared the binder (printed on the cover); overrides the consultant settings file.")
     branding: Branding | None = Field(None, description="Optional: brand colour; overrides the consultant settings file.")
