@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import signal
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -165,7 +166,7 @@ def _summary(results, out: Path) -> str:
     rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
     for r in results:
         rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
-                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+                     str(len(r.findings) + len(r.warnings)), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -342,7 +343,7 @@ def init(path, no_input, industry, force) -> None:
     from .starter import Answers, default_people, starter_profile
 
     library = load_library()
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
     if industry and industry not in library.industries:
         raise InputError(f"unknown industry '{industry}'; choose one of: {', '.join(sorted(library.industries))}")
@@ -372,7 +373,8 @@ def init(path, no_input, industry, force) -> None:
         answers.site_name = click.prompt("Main site name", default=answers.site_name)
         answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
         answers.travel_minutes = click.prompt("Travel minutes to it", type=int, default=answers.travel_minutes)
-    path.write_text(starter_profile(answers, library), encoding="utf-8")
+    from .safefs import write_text
+    write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
     click.echo(f"wrote {path}; check it with: secor-docs validate {path}")
 
 
@@ -387,3 +389,40 @@ def schema() -> None:
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["title"] = "secor-docs company profile (schema_version 1)"
     click.echo(json_lib.dumps(data, indent=2))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="company_profiles")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
+              help="Output folder for the builds (the same as `build --out`).")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD) for builds and checks.")
+@click.option("--no-pdf", is_flag=True, help="Untick 'make the PDF binder' by default (Word files only).")
+@reported
+def serve(folder, port, no_browser, out, as_of, no_pdf) -> None:
+    """A local web app for FOLDER's profiles: edit, build, download, check readiness. Listens on 127.0.0.1 only."""
+    import webbrowser
+
+    from werkzeug.serving import make_server
+
+    from .errors import InputError
+    from .web import create_app
+
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; create it, or give the folder that holds your *.yaml profiles")
+    app = create_app(folder, out, as_of=as_of, pdf=not no_pdf)
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except OSError as e:
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; try another --port") from e
+    url = f"http://localhost:{server.server_port}/"
+    click.echo(f"secor-docs is serving {folder.resolve()} at {url} (Ctrl-C to stop)")
+    if not no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()
