@@ -133,13 +133,13 @@ def test_a_missing_question_file_is_an_error_naming_it(tmp_path):
 
 def test_changing_the_question_file_rebuilds(tmp_path):
     folder = tmp_path / "p"
-    folder.mkdir()
-    shutil.copy(FW / "fw-questions-acsa-2023.yaml", folder)
+    (folder / "question-lists").mkdir(parents=True)
+    shutil.copy(FW / "question-lists" / "fw-acsa-2023.yaml", folder / "question-lists")
     profile = folder / "fw-acsa-real-questions.yaml"
     shutil.copy(FW / "fw-acsa-real-questions.yaml", profile)
     out = tmp_path / "out"
     [first] = run_build(BuildOptions(profiles=(profile,), out=out, as_of=date(2026, 2, 1), pdf=False))
-    questions = folder / "fw-questions-acsa-2023.yaml"
+    questions = folder / "question-lists" / "fw-acsa-2023.yaml"
     questions.write_text(questions.read_text().replace('"Emergency response"', '"Emergency preparedness"'))
     [second] = run_build(BuildOptions(profiles=(profile,), out=out, as_of=date(2026, 2, 1), pdf=False))
     assert first.ok and second.ok
