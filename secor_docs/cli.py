@@ -261,6 +261,21 @@ def list_keys(what) -> None:
         click.echo(f"{key:<28} {text}")
 
 
+@main.command()
+@click.argument("partner")
+@reported
+def questions(partner) -> None:
+    """Write a partner's built-in audit questions as a question-list CSV (to edit into the partner's real list)."""
+    from .errors import InputError
+    from .frameworks import load_framework
+    from .library import load_library
+    from .questions import export_csv
+
+    if partner not in load_library().frameworks:
+        raise InputError(f"no certifying partner '{partner}'; expected one of {', '.join(sorted(load_library().frameworks))}")
+    click.echo(export_csv(load_framework(partner)), nl=False)
+
+
 @main.group()
 def templates() -> None:
     """Work with Word templates: export the built-in set, check an edited set, list variables."""

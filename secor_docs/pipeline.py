@@ -19,6 +19,7 @@ from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_ind
 from .facts import Facts, derive_facts, ineligibility_message
 from .certificate import AuditPlan, audit_view, plan_audit
 from .frameworks import Framework, load_framework, window_rules
+from .questions import load_question_list, question_file
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
@@ -121,7 +122,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    framework = load_framework(profile.company.certifying_partner)
+    framework, unfiled = load_framework(profile.company.certifying_partner), []
+    questions = question_file(profile, loaded.folder, settings, settings_file)
+    if questions is not None:
+        framework, unfiled = load_question_list(questions, framework)
     documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
     rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
     audit = plan_audit(profile.program, rules, as_of)
@@ -132,7 +136,8 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
     findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
-                                                extra={"audit": audit, "window_rules": rules})))
+                                                extra={"audit": audit, "window_rules": rules,
+                                                       "framework": framework, "unfiled": unfiled})))
     built.context["findings"] = finding_views(findings, documents)
     plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
                 slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
@@ -248,6 +253,11 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
                 h.update(rel.encode() + hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest().encode())
         if company.get("logo"):
             h.update(hashlib.sha256(read_limited(path.parent / str(company["logo"]), LOGO_BYTES)).hexdigest().encode())
+        named = (settings.audit_questions or {}).get(str(company.get("certifying_partner")))
+        questions = (path.parent / str(data["audit_questions"]) if data.get("audit_questions")
+                     else settings_file.parent / named if named and settings_file is not None else None)
+        if questions is not None:  # the partner's question list shapes every divider and the evidence index
+            h.update(str(questions).encode() + hashlib.sha256(read_limited(questions, MAX_BYTES)).hexdigest().encode())
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
     return slugify(legal), h.hexdigest()
@@ -405,6 +415,8 @@ def inputs_key(plan: Plan, options: BuildOptions) -> str:
         h.update(path.name.encode() + sha256(path).encode())
     if plan.loaded.profile.company.logo:
         h.update(sha256((plan.loaded.folder / plan.loaded.profile.company.logo).resolve()).encode())
+    if plan.framework.source:
+        h.update(sha256(Path(plan.framework.source)).encode())
     return h.hexdigest()
 
 
