@@ -88,7 +88,11 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
         slug = slugify(legal) if legal else None
         check = state.validate(path, as_of)
         build = state.last_build(out, slug) if slug else None
-        return {"file": name, "path": path, "name": legal or name, "slug": slug, "check": check, "build": build}
+        try:
+            data = editing.plain(editing.load_tree(path))
+        except Exception:  # noqa: BLE001 - not YAML: the problems list says so
+            data = {}
+        return {"file": name, "path": path, "name": legal or name, "slug": slug, "check": check, "build": build, "data": data}
 
     def expected_documents(c: dict) -> int | None:
         plan = c["check"].plan
@@ -309,7 +313,7 @@ def install_filters(app: Flask, library) -> None:
     from ..yamlsource import format_path
 
     section_labels = {slug: label for slug, label, _ in editing.sections()}
-    app.jinja_env.globals.update(fmt=format_path, section_label=lambda s: section_labels.get(s, s), anchor=anchor_of)
+    app.jinja_env.globals.update(fmt=format_path, human_path=state.human_path, section_label=lambda s: section_labels.get(s, s), anchor=anchor_of)
 
     @app.template_global()
     def row_title(item, number):
