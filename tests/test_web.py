@@ -305,3 +305,26 @@ def test_serve_refuses_a_busy_port_with_one_line(tmp_path):
         result = subprocess.run([sys.executable, "-m", "secor_docs", "serve", str(tmp_path), "--port", str(port), "--no-browser"],
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "cannot listen on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_save_over_a_file_changed_elsewhere_is_refused(site):
+    client, folder = site
+    _, html = token(client, "/c/prairie.yaml/edit/company")
+    path = folder / "prairie.yaml"
+    edited = path.read_text().replace('phone: "403-555-0142"', 'phone: "403-555-0199"   # changed in a text editor')
+    path.write_text(edited)
+    response = submit(client, "/c/prairie.yaml/edit/company", html, **{"company.address": "1 New Street, Red Deer, AB"})
+    assert response.status_code == 302
+    assert path.read_text() == edited  # the hand edit survives; nothing from the stale page was written
+    page = client.get("/c/prairie.yaml/edit/company", headers=HOST).get_data(as_text=True)
+    assert "changed elsewhere" in page
+
+
+def test_add_or_remove_outside_the_page_is_refused(site):
+    client, folder = site
+    before = (folder / "prairie.yaml").read_bytes()
+    _, html = token(client, "/c/prairie.yaml/edit/company")
+    assert submit(client, "/c/prairie.yaml/edit/company", html, _add="people").status_code == 400
+    _, html = token(client, "/c/prairie.yaml/edit/people")
+    assert submit(client, "/c/prairie.yaml/edit/people", html, _remove="people[99].training[3]").status_code == 400
+    assert (folder / "prairie.yaml").read_bytes() == before

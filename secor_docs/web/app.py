@@ -132,18 +132,29 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
                 doc = editing.load_tree(path)
             except Exception as e:  # noqa: BLE001 - a file broken by hand: say so, change nothing
                 abort(409, description=f"{name} cannot be read as YAML ({e}); fix it in a text editor first.")
+            if request.form.get("_version") and request.form.get("_version") != editing.version(path):
+                flash("The profile was changed elsewhere (another tab or a text editor) after this page was opened; "
+                      "nothing was saved. The page now shows the current file: make your change again.", "error")
+                return redirect(url_for("edit", name=name, section=section))
             for spec in specs:
                 editing.apply_fields(doc, [spec], (), request.form)
             removing = request.form.get("_remove")
             adding = request.form.get("_add")
-            if removing:
-                editing.remove_row(doc, editing.parse_path(removing))
-            if adding:
-                target = editing.parse_path(adding)
-                if not target or target[0] not in {k for s, _, keys in editing.sections() if s == section for k in keys}:
-                    abort(400, description="That list is not on this page.")
-                index_ = editing.add_row(doc, target)
-                anchor = "row-" + anchor_of(editing.format_path(target + (index_,)))
+            mine = {k for s, _, keys in editing.sections() if s == section for k in keys}
+            try:
+                if removing:
+                    target = editing.parse_path(removing)
+                    if not target or target[0] not in mine:
+                        abort(400, description="That item is not on this page.")
+                    editing.remove_row(doc, target)
+                if adding:
+                    target = editing.parse_path(adding)
+                    if not target or target[0] not in mine:
+                        abort(400, description="That list is not on this page.")
+                    index_ = editing.add_row(doc, target)
+                    anchor = "row-" + anchor_of(editing.format_path(target + (index_,)))
+            except (KeyError, IndexError, TypeError, AttributeError):
+                abort(400, description="That list is not in the profile any more; reload the page.")
             editing.write_atomically(path, editing.dump_tree(doc))
             check = state.validate(path, as_of)
             mine = [m for m in check.errors if m.section == section]
@@ -167,6 +178,7 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
         keep = [k for s, _, keys in editing.sections() if s == section for k in keys
                 if k in data and not any(sp.name == k for sp in specs)]
         return render_template("edit.html", name=name, title=state.legal_name(path) or name, section=section,
+                               version=editing.version(path),
                                specs=specs, data=data, errors=errors, warnings=warnings, others=others,
                                choices=choices(data), keep=keep, check=check)
 

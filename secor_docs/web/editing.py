@@ -51,6 +51,12 @@ def dump_tree(doc: CommentedMap) -> str:
     return out.getvalue()
 
 
+def version(path: Path) -> str:
+    """What the editor page was made from: a save is refused when the file changed since."""
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write beside the file, flush to disk, then rename over it: a crash leaves the old or the new file, never half."""
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
