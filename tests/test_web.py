@@ -328,3 +328,15 @@ def test_add_or_remove_outside_the_page_is_refused(site):
     _, html = token(client, "/c/prairie.yaml/edit/people")
     assert submit(client, "/c/prairie.yaml/edit/people", html, _remove="people[99].training[3]").status_code == 400
     assert (folder / "prairie.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("field,value", [("company.logo", "../../secret.png"), ("company.logo", "/etc/passwd"),
+                                         ("templates", "../elsewhere"), ("audit_questions", "C:\\\\questions.csv")])
+def test_a_path_leaving_the_folder_is_not_saved(site, field, value):
+    client, folder = site
+    before = (folder / "prairie.yaml").read_bytes()
+    section = "company" if field.startswith("company") else "more"
+    _, html = token(client, f"/c/prairie.yaml/edit/{section}")
+    response = submit(client, f"/c/prairie.yaml/edit/{section}", html, **{field: value})
+    assert response.status_code == 400 and b"inside the profiles" in response.data
+    assert (folder / "prairie.yaml").read_bytes() == before

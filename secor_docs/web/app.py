@@ -29,6 +29,16 @@ UPLOAD_TYPES = {  # extension: leading bytes it must start with (None: any text 
     "docx": (b"PK\x03\x04",), "xlsx": (b"PK\x03\x04",), "odt": (b"PK\x03\x04",), "ods": (b"PK\x03\x04",),
     "heic": None, "txt": None, "csv": None,
 }
+LOCAL_FILES = [("company", "logo"), ("templates",), ("audit_questions",)]  # paths a profile names, kept in the folder
+
+
+def local_name(value: str) -> bool:
+    from pathlib import PurePosixPath, PureWindowsPath
+    parts = PurePosixPath(value.replace("\\", "/")).parts
+    return bool(value.strip()) and not PurePosixPath(value).is_absolute() and not PureWindowsPath(value).is_absolute() \
+        and ".." not in parts and "\x00" not in value
+
+
 DOWNLOADS = {"binder.pdf": "application/pdf", "binder.docx": None, "CHANGES.md": "text/markdown",
              "evidence-index.csv": "text/csv", "records-calendar.ics": "text/calendar"}
 
@@ -155,6 +165,11 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
                     anchor = "row-" + anchor_of(editing.format_path(target + (index_,)))
             except (KeyError, IndexError, TypeError, AttributeError):
                 abort(400, description="That list is not in the profile any more; reload the page.")
+            for where in LOCAL_FILES:
+                value = editing.lookup(doc, where)
+                if isinstance(value, str) and not local_name(value):
+                    abort(400, description=f"{editing.format_path(where)} must name a file or folder inside the profiles "
+                                           f"folder (no '..', no absolute path); nothing was saved.")
             editing.write_atomically(path, editing.dump_tree(doc))
             check = state.validate(path, as_of)
             mine = [m for m in check.errors if m.section == section]

@@ -317,6 +317,16 @@ def resolve(doc: Any, path: tuple) -> Any:
     return doc
 
 
+def lookup(doc: Any, path: tuple) -> Any:
+    """The value at `path`, or None when any step is missing."""
+    for part in path:
+        try:
+            doc = doc[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return doc
+
+
 def parse_path(text: str) -> tuple:
     """'people[2].first_aid.level' -> ('people', 2, 'first_aid', 'level')."""
     out: list = []
