@@ -248,7 +248,9 @@ def test_new_client_refuses_placeholders_then_writes_a_valid_profile(site):
     assert re.search(r'data-field="email">\'office@example.com\' is an example address', text)
     assert re.search(r'data-field="muster_point">\'Describe the outdoor meeting place\' is placeholder text', text)
     assert re.search(r'data-field="person-0-name">\'Worker 1\' is a placeholder name', text)
+    assert re.search(r'data-field="wa_contact">Lee Chan holds a position with tasks done alone', text)
     answers.update({"email": "office@bowriverroofing.ca", "muster_point": "Front gate by the flag pole",
+                    "wa_contact": "Ann Chan (office manager, 403-932-4411)",
                     "person-0-name": "Sam Ortiz", "person-0-start": "2025-05-01", "person-0-away": "on", "owner-away": "on"})
     response = submit(client, "/new?industry=roofing", page, form_id="wizard", **answers)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
