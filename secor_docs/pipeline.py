@@ -22,7 +22,7 @@ from .certificate import AuditPlan, audit_view, plan_audit
 from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
-from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
+from .outputs import build_lock, check_same_company, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
 from .safefs import links_below, refuse_link
 from .profile import LoadedProfile, load_profile
 from .resources import templates_dir
@@ -299,6 +299,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         with build_lock(options.out, plan.slug):
             refuse_links(target, sorted(BUILD_NAMES | {EVIDENCE, "edited-backup", "superseded-pdf"}))
             previous, replaced = previous_build(target, options.force, result.warnings)
+            company = plan.loaded.profile.company
+            check_same_company(target, previous, company.legal_name, company.wcb_account)
             edited = edited_files(target, previous)
             if edited and not options.force:
                 raise EditedOutputError(
@@ -490,6 +492,7 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
     return {
         "schema_version": 1,
         "company": plan.loaded.profile.company.legal_name,
+        "wcb_account": plan.loaded.profile.company.wcb_account,
         "as_of": plan.as_of.isoformat(),
         "generator": f"secor-docs {__version__}",
         "profile": str(plan.loaded.path),

@@ -362,3 +362,53 @@ def test_a_linked_documents_folder_is_refused_and_its_files_stay(previous):
     result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf")
     assert result.exit_code == 8 and "symbolic link" in result.output, result.output
     assert tree(outside) == before and (folder / "documents").is_symlink()
+
+
+# 5. One output folder per company; another company's folder is refused, never merged ---------------------------
+
+def test_slugs_are_unique_ascii_and_keep_the_sample_names():
+    from secor_docs.outputs import slugify
+    assert slugify("Prairie Peak Roofing Ltd.") == "prairie-peak-roofing-ltd"
+    assert slugify("Northern Shine Cleaning & Restoration Ltd.") == "northern-shine-cleaning-restoration-ltd"
+    assert slugify("Café Müller Ltd.") == "cafe-muller-ltd"
+    names = ["Ведро Строй ООО", "Ведро Строй ЗАО", "北京建筑", "上海建筑", "Ωmega Ltd", "!!!", "Σ"]
+    slugs = [slugify(n) for n in names]
+    assert len(set(slugs)) == len(slugs), slugs
+    assert all(s and s != "company" and s.isascii() and s == s.lower() and " " not in s for s in slugs), slugs
+    assert slugs[0].startswith("vedro-stroi-ooo-") or slugs[0].startswith("vedro-stroy-ooo-")
+    assert slugify("Ведро Строй ООО") == slugs[0]  # stable
+
+
+def _company(text: str, name: str, wcb: str) -> str:
+    text = mutate(text, 'legal_name: "Prairie Peak Roofing Ltd."', f'legal_name: "{name}"')
+    return mutate(text, 'wcb_account: "8123456"', f'wcb_account: "{wcb}"')
+
+
+def test_another_company_never_takes_over_a_folder(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(_company(EXAMPLE.read_text(), "Acme Roofing Ltd.", "1111111"))
+    b.write_text(_company(EXAMPLE.read_text(), "ACME roofing, Ltd", "2222222"))
+    out = tmp_path / "out"
+    assert run("build", a, "--out", out, "--as-of", AS_OF, "--no-pdf").exit_code == 0
+    folder = out / "acme-roofing-ltd"
+    assert json.loads((folder / "manifest.json").read_text())["wcb_account"] == "1111111"
+    before = tree(folder)
+    result = run("build", b, "--out", out, "--as-of", AS_OF, "--no-pdf")
+    assert result.exit_code == 1, result.output
+    assert "holds the binder of 'Acme Roofing Ltd.'" in result.output and "Traceback" not in result.output
+    assert tree(folder) == before
+    result = run("build", b, "--out", out, "--as-of", AS_OF, "--no-pdf", "--force")
+    assert result.exit_code == 1 and tree(folder) == before
+    # the same company (same WCB account) with its name written differently is a rename, not a clash
+    a.write_text(_company(EXAMPLE.read_text(), "ACME Roofing Ltd", "1111111"))
+    assert run("build", a, "--out", out, "--as-of", AS_OF, "--no-pdf").exit_code == 0
+
+
+def test_non_latin_names_get_their_own_folders(tmp_path):
+    out = tmp_path / "out"
+    for i, name in enumerate(["Ведро Строй ООО", "Ведро Строй ЗАО"]):
+        p = tmp_path / f"{i}.yaml"
+        p.write_text(_company(EXAMPLE.read_text(), name, f"{i + 1}000000"))
+        assert run("build", p, "--out", out, "--as-of", AS_OF, "--no-pdf").exit_code == 0
+    folders = sorted(f.name for f in out.iterdir() if f.is_dir() and not f.name.startswith("."))
+    assert len(folders) == 2 and "company" not in folders, folders
