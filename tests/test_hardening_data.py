@@ -412,3 +412,71 @@ def test_non_latin_names_get_their_own_folders(tmp_path):
         assert run("build", p, "--out", out, "--as-of", AS_OF, "--no-pdf").exit_code == 0
     folders = sorted(f.name for f in out.iterdir() if f.is_dir() and not f.name.startswith("."))
     assert len(folders) == 2 and "company" not in folders, folders
+
+
+# 4. A failed conversion never costs the previous build ----------------------------------------------------------
+
+FAKE_SOFFICE = r'''#!/usr/bin/python3
+import sys, os
+args = sys.argv[1:]
+out = args[args.index("--outdir") + 1]
+docs = [a for a in args if a.endswith(".docx")]
+mode = os.environ["FAKE_MODE"]
+if mode == "fill disk":
+    try:
+        with open(os.path.join(out, "filler"), "wb") as f:
+            while True:
+                f.write(b"0" * 65536)
+    except OSError:
+        sys.exit(0)
+pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+for d in docs[1:] if mode == "one missing" else []:
+    with open(os.path.join(out, os.path.basename(d)[:-5] + ".pdf"), "wb") as f:
+        f.write(pdf)
+'''
+
+
+def _fake_soffice(tmp_path: Path, mode: str | None) -> str:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if mode is not None:
+        (bin_dir / "soffice").write_text(FAKE_SOFFICE)
+        (bin_dir / "soffice").chmod(0o755)
+    return str(bin_dir) if mode is None else f"{bin_dir}:/usr/bin:/bin"
+
+
+@pytest.mark.parametrize("mode", ["missing", "no pdf", "one missing"])
+def test_failed_conversion_leaves_the_previous_build_as_it_was(previous, tmp_path, monkeypatch, mode):
+    profile, out, folder = previous
+    profile.write_text(mutate(profile.read_text(), "Sam Ortiz", "Sam Ortez"))
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, None if mode == "missing" else mode))
+    monkeypatch.setenv("FAKE_MODE", mode)
+    before = tree(folder)
+    result = run("build", profile, "--out", out, "--as-of", AS_OF)
+    assert result.exit_code == 4, result.output
+    assert "previous build" in result.output and "unchanged" in result.output and "Traceback" not in result.output
+    assert tree(folder) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".secor-")]
+
+
+def test_full_disk_during_conversion_is_exit_8_and_keeps_the_build(tmp_path, monkeypatch):
+    import subprocess
+    out = tmp_path / "small"
+    out.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(out)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        profile = tmp_path / "p.yaml"
+        profile.write_text(EXAMPLE.read_text())
+        assert build(profile, out).ok
+        before = tree(out / SLUG)
+        monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "fill disk"))
+        monkeypatch.setenv("FAKE_MODE", "fill disk")
+        profile.write_text(mutate(profile.read_text(), "Sam Ortiz", "Sam Ortez"))
+        result = run("build", profile, "--out", out, "--as-of", AS_OF)
+        assert result.exit_code == 8, result.output
+        assert "disk is full" in result.output and "Traceback" not in result.output
+        assert tree(out / SLUG) == before
+    finally:
+        subprocess.run(["umount", "-l", str(out)])
