@@ -480,3 +480,88 @@ def test_full_disk_during_conversion_is_exit_8_and_keeps_the_build(tmp_path, mon
         assert tree(out / SLUG) == before
     finally:
         subprocess.run(["umount", "-l", str(out)])
+
+
+# 10. Conversion never reaches the network -----------------------------------------------------------------------
+
+LINKED_IMAGE = ('<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+                '<wp:extent cx="914400" cy="914400"/><wp:docPr id="99" name="ext"/>'
+                '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+                '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+                '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr>'
+                '<pic:cNvPr id="99" name="ext.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link="rIdExt99"/>'
+                '<a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/>'
+                '<a:ext cx="914400" cy="914400"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+                '</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+
+
+def _link_image(docx: Path, url: str, marker: str = "LINKHERE") -> None:
+    """Put a picture linked to `url` (not embedded) where the run with `marker` is, as Word's 'Insert > Link to file' does."""
+    import re
+    import zipfile
+    with zipfile.ZipFile(docx) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    doc = items["word/document.xml"].decode()
+    doc, n = re.subn(rf"<w:r>(?:(?!<w:r>).)*?{marker}</w:t></w:r>", LINKED_IMAGE, doc, count=1, flags=re.S)
+    assert n == 1
+    items["word/document.xml"] = doc.encode()
+    rels = items["word/_rels/document.xml.rels"].decode()
+    items["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdExt99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+        f'Target="{url}" TargetMode="External"/></Relationships>')).encode()
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in items.items():
+            z.writestr(name, blob)
+
+
+@pytest.fixture
+def web_server():
+    """A web server on 127.0.0.1 that records every request made to it."""
+    import http.server
+    import threading
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.command + " " + self.path)
+            self.send_response(404)
+            self.end_headers()
+        do_HEAD = do_OPTIONS = do_PROPFIND = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+
+
+def test_rendered_documents_carry_no_external_links(tmp_path, web_server):
+    import zipfile
+    url, requests = web_server
+    overrides = _override(tmp_path / "mine", "# Hello\nPicture LINKHERE\nVisit [our site](https://example.com)\n")
+    _link_image(overrides / "policies" / "health-safety-policy.docx", url + "/tracker.png")
+    out = tmp_path / "out"
+    result = run("build", EXAMPLE, "--no-pdf", "--out", out, "--templates", overrides, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out / SLUG / "documents" / "POL-001 Health and Safety Policy.docx") as z:
+        rels = z.read("word/_rels/document.xml.rels").decode()
+        body = z.read("word/document.xml").decode()
+    assert url not in rels and "rIdExt99" not in body
+    assert not requests
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_fetches_nothing_while_converting(tmp_path, web_server):
+    from docx import Document
+    from secor_docs.convert import convert_to_pdf
+    url, requests = web_server
+    docx = tmp_path / "linked.docx"
+    d = Document()
+    d.add_paragraph("Before")
+    d.add_paragraph("LINKHERE")
+    d.save(str(docx))
+    _link_image(docx, url + "/logo.png")
+    [pdf] = convert_to_pdf([docx], tmp_path / "pdf").values()
+    assert pdf.is_file() and not requests
