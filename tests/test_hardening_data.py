@@ -565,3 +565,50 @@ def test_libreoffice_fetches_nothing_while_converting(tmp_path, web_server):
     _link_image(docx, url + "/logo.png")
     [pdf] = convert_to_pdf([docx], tmp_path / "pdf").values()
     assert pdf.is_file() and not requests
+
+
+# 8. A swap killed half way is finished by the next build --------------------------------------------------------
+
+KILL_DURING_SWAP = r'''
+import os, pathlib, signal, sys
+from secor_docs import outputs
+stop_at, count, armed = int(sys.argv[1]), [0], [False]
+original_rename = pathlib.Path.rename
+def rename(self, target):
+    if armed[0]:
+        count[0] += 1
+        if count[0] == stop_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return original_rename(self, target)
+pathlib.Path.rename = rename
+original_finish = outputs._finish_swap
+def finish(*args, **kwargs):
+    armed[0] = True
+    return original_finish(*args, **kwargs)
+outputs._finish_swap = finish
+from secor_docs.cli import main
+main(sys.argv[2:])
+'''
+
+
+@pytest.mark.parametrize("stop_at", [3, 4, 9, 11])
+def test_sigkill_during_the_swap_is_recovered_by_the_next_build(previous, tmp_path, stop_at):
+    import subprocess
+    import sys
+    profile, out, folder = previous
+    (folder / "documents" / "my notes.txt").write_text("mine")
+    profile.write_text(mutate(profile.read_text(), "Sam Ortiz", "Sam Ortez"))
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_DURING_SWAP)
+    args = ["build", str(profile), "--out", str(out), "--as-of", AS_OF, "--no-pdf"]
+    killed = subprocess.run([sys.executable, str(script), str(stop_at), *args], capture_output=True, text=True,
+                            env={**os.environ, "SECOR_DOCS_CACHE": ""})
+    assert killed.returncode == -9, killed.stderr
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "Sam Ortez" in json.dumps(manifest["profile_snapshot"])
+    assert all((folder / d["docx"]).is_file() for d in manifest["documents"])
+    assert (folder / "documents" / "my notes.txt").read_text() == "mine"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".secor-") and not p.name.endswith(".lock")]
+    assert run(*args, "--force").exit_code == 0 and not (folder / "edited-backup").exists()
