@@ -225,7 +225,7 @@ def validate_line(loaded, finding) -> str:
 
 
 @main.command(name="list")
-@click.argument("what", type=click.Choice(["industries", "hazards", "equipment", "partners", "documents", "emergencies", "training"]))
+@click.argument("what", type=click.Choice(["industries", "hazards", "controls", "equipment", "partners", "documents", "emergencies", "training"]))
 @reported
 def list_keys(what) -> None:
     """List the built-in keys."""

@@ -75,8 +75,9 @@ def all_findings(inputs: FindingInputs) -> list[Finding]:
 def sources() -> tuple[Rule, ...]:
     """Finding sources that live in other modules (imported here, late, to keep the module graph one-way)."""
     from .certificate import audit_window_findings
+    from .controls import unconfirmed_control_findings
 
-    return SOURCES + (audit_window_findings,)
+    return SOURCES + (audit_window_findings, unconfirmed_control_findings)
 
 
 SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
@@ -332,11 +333,9 @@ def program_dates(inputs: FindingInputs) -> Iterable[Finding]:
     program = inputs.profile.program
     as_of = inputs.as_of
     if program.audit == "maintenance":
-        new_program = program.effective_date > as_of - timedelta(days=365)
-        no_records = program.records_since is None or program.records_since > as_of - timedelta(days=365)
-        if new_program or no_records:
-            why = (f"the program takes effect on {program.effective_date.isoformat()}" if new_program
-                   else "the records start less than a year ago" if program.records_since else "no start date for the records is given")
+        # The records window itself is checked by certificate.audit_window_findings; this rule is about the program.
+        if program.effective_date > as_of - timedelta(days=365):
+            why = f"the program takes effect on {program.effective_date.isoformat()}, so every document of the program was first issued less than a year before the audit"
             yield inputs.finding(
                 "program-dates", Severity.ERROR,
                 f"The binder prepares a maintenance audit, which samples a program in use since certification, but {why} (build date {as_of.isoformat()}).",
