@@ -55,6 +55,8 @@ def check_same_company(target: Path, previous: dict | None, legal_name: str, wcb
     recorded = previous.get("wcb_account")
     if recorded is None:
         recorded = ((previous.get("profile_snapshot") or {}).get("company") or {}).get("wcb_account")
+    if recorded is None and previous.get("company") is None:
+        return  # a manifest that names no company cannot say the folder is someone else's
     same = str(recorded) == str(wcb_account) if recorded is not None else previous.get("company") == legal_name
     if not same:
         who = f"'{previous.get('company')}'" + (f" (WCB account {recorded})" if recorded is not None else "")
@@ -185,6 +187,10 @@ def refuse_links(target: Path, names) -> None:
     refuse_link(target)
     for name in names:
         refuse_link(target / name)
+    for name in ("documents", ".binder-parts"):  # files the build reads back (reused PDFs, revision diffs) or moves
+        for root, dirs, files in os.walk(target / name):
+            for entry in dirs + files:
+                refuse_link(Path(root) / entry)
 
 
 def swap_in(staging: Path, target: Path, owned: list[str], previous_owned: set[str]) -> list[str]:

@@ -352,6 +352,18 @@ def test_build_never_writes_through_planted_links(previous):
     assert victim.read_text() == "precious" and (folder / "evidence" / "README (updated).md").is_file()
 
 
+def test_a_link_inside_documents_is_refused_and_never_read(previous):
+    profile, out, folder = previous
+    secret = folder.parent.parent / "secret.txt"
+    secret.write_text("secret")
+    (folder / ".binder-parts").mkdir()
+    (folder / ".binder-parts" / "cover.pdf").symlink_to(secret)
+    before = tree(folder)
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf", "--force")
+    assert result.exit_code == 8 and "cover.pdf: is a symbolic link" in result.output, result.output
+    assert tree(folder) == before
+
+
 def test_a_linked_documents_folder_is_refused_and_its_files_stay(previous):
     profile, out, folder = previous
     outside = folder.parent.parent / "outside-docs"
@@ -612,3 +624,41 @@ def test_sigkill_during_the_swap_is_recovered_by_the_next_build(previous, tmp_pa
     assert (folder / "documents" / "my notes.txt").read_text() == "mine"
     assert not [p.name for p in out.iterdir() if p.name.startswith(".secor-") and not p.name.endswith(".lock")]
     assert run(*args, "--force").exit_code == 0 and not (folder / "edited-backup").exists()
+
+
+# 4 and 7 with real PDFs: a failed conversion, a --no-pdf build and a user's binder.pdf --------------------------
+
+@pytest.mark.libreoffice
+def test_previous_pdfs_survive_failed_conversion_and_word_only_builds(tmp_path, monkeypatch):
+    source = EXAMPLE.parent / "tiny-books.yaml"
+    profile = tmp_path / "p.yaml"
+    profile.write_text(source.read_text())
+    out = tmp_path / "out"
+    assert run("build", profile, "--out", out, "--as-of", AS_OF).exit_code == 0
+    [folder] = [f for f in out.iterdir() if f.is_dir() and not f.name.startswith(".")]
+    binder = (folder / "binder.pdf").read_bytes()
+    pdfs = sorted(p.name for p in (folder / "documents").glob("*.pdf"))
+    assert binder.startswith(b"%PDF") and pdfs
+    # a later --as-of makes every later build a real rebuild; a conversion that fails leaves every PDF of the previous build
+    path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "no pdf"))
+    monkeypatch.setenv("FAKE_MODE", "no pdf")
+    before = tree(folder)
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01")
+    assert result.exit_code == 4 and "unchanged" in result.output, result.output
+    assert tree(folder) == before
+    monkeypatch.setenv("PATH", path)
+    # a Word-only build sets the old PDFs aside, with a message, instead of deleting them
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "superseded-pdf" in result.output
+    [kept] = (folder / "superseded-pdf").iterdir()
+    assert (kept / "binder.pdf").read_bytes() == binder
+    assert sorted(p.name for p in (kept / "documents").glob("*.pdf")) == pdfs
+    assert not (folder / "binder.pdf").exists()
+    # the user's own binder.pdf, put there after the Word-only build, is kept by the next full build
+    (folder / "binder.pdf").write_bytes(b"%PDF-1.4 my own scan")
+    result = run("build", profile, "--out", out, "--as-of", "2026-03-01")
+    assert result.exit_code == 0, result.output
+    assert (folder / "binder (kept).pdf").read_bytes() == b"%PDF-1.4 my own scan"
+    assert (folder / "binder.pdf").read_bytes().startswith(b"%PDF") and (folder / "binder.pdf").stat().st_size > 1000
