@@ -13,13 +13,13 @@ from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, OutputError, Problem,
-                     SecorError,
-                     TemplateError)
+from .errors import (BuildInterrupted, ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, InternalError,
+                     OutputError, Problem, SecorError, TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
 from .certificate import AuditPlan, audit_view, plan_audit
 from .frameworks import Framework, load_framework, window_rules
+from .questions import load_question_list, question_file
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, check_same_company, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
@@ -81,7 +81,7 @@ class Plan:
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
-    for path in paths:
+    for path in dict.fromkeys(paths):  # naming a profile twice builds it once
         if path.is_dir():
             found += sorted(p for p in path.glob("*.yaml") if p.is_file())
             found += sorted(p for p in path.glob("*.yml") if p.is_file())
@@ -91,7 +91,10 @@ def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
             raise InputError(f"{path}: no such profile file or folder")
     if not found:
         raise InputError(f"no *.yaml profiles in {', '.join(str(p) for p in paths)}")
-    return found
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False,
@@ -119,7 +122,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    framework = load_framework(profile.company.certifying_partner)
+    framework, unfiled = load_framework(profile.company.certifying_partner), []
+    questions = question_file(profile, loaded.folder, settings, settings_file)
+    if questions is not None:
+        framework, unfiled = load_question_list(questions, framework)
     documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
     rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
     audit = plan_audit(profile.program, rules, as_of)
@@ -130,7 +136,8 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
     findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
-                                                extra={"audit": audit, "window_rules": rules})))
+                                                extra={"audit": audit, "window_rules": rules,
+                                                       "framework": framework, "unfiled": unfiled})))
     built.context["findings"] = finding_views(findings, documents)
     plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
                 slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
@@ -246,6 +253,11 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
                 h.update(rel.encode() + hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest().encode())
         if company.get("logo"):
             h.update(hashlib.sha256(read_limited(path.parent / str(company["logo"]), LOGO_BYTES)).hexdigest().encode())
+        named = (settings.audit_questions or {}).get(str(company.get("certifying_partner")))
+        questions = (path.parent / str(data["audit_questions"]) if data.get("audit_questions")
+                     else settings_file.parent / named if named and settings_file is not None else None)
+        if questions is not None:  # the partner's question list shapes every divider and the evidence index
+            h.update(str(questions).encode() + hashlib.sha256(read_limited(questions, MAX_BYTES)).hexdigest().encode())
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
     return slugify(legal), h.hexdigest()
@@ -332,14 +344,23 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                         result.warnings.append(f"{len(moved)} PDF file(s) of the previous build moved to "
                                                f"{target / 'superseded-pdf' / stamp}: they show the previous Word files "
                                                f"(--no-pdf makes no PDF)")
-                kept = swap_in(staging, target, owned, owned_paths(previous) | replaced)
+                try:
+                    kept = swap_in(staging, target, owned, owned_paths(previous) | replaced)
+                except KeyboardInterrupt:  # held during the swap, delivered as it ends: say the truth
+                    if not (staging / MANIFEST).exists():
+                        raise BuildInterrupted([plan.loaded.profile.company.legal_name]) from None
+                    raise
                 if kept:
                     result.warnings.append(f"kept your own file(s) under a new name (secor-docs did not make them): "
                                            f"{', '.join(kept[:6])}{' ...' if len(kept) > 6 else ''}")
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
-                                  plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            try:  # the new build is in place: a failure here is a warning, never "the previous build is intact"
+                make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
+                                      plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            except OSError as e:
+                result.warnings.append(f"{target / EVIDENCE}: the evidence folders could not be created ({e.strerror or e}); "
+                                       f"the binder itself was built")
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
         result.pages = manifest["binder"]["pages"] or 0
@@ -349,9 +370,22 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         result.error = e
     except OSError as e:  # disk full, permissions, a folder that vanished: the previous build is untouched
         result.error = OutputError(f"{options.out}: cannot write the build: {e.strerror or e}")
+    except Exception as e:  # noqa: BLE001 - a bug; recorded for this profile so the others still build
+        if debug_requested():
+            raise
+        log.debug("internal error building %s", path, exc_info=True)
+        result.error = InternalError(f"{path}: internal error: {type(e).__name__}: {e} (run with --debug for the "
+                                     f"traceback, and please report it)")
     result.seconds = time.perf_counter() - started
     log.info("%s: %.1f s (%s)", path, result.seconds, ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return result
+
+
+def debug_requested() -> bool:
+    """--debug: let an internal error show its traceback instead of recording it."""
+    import os
+
+    return os.environ.get("SECOR_DOCS_DEBUG") == "1"
 
 
 def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict | None, set[str]]:
@@ -388,6 +422,8 @@ def inputs_key(plan: Plan, options: BuildOptions) -> str:
         h.update(path.name.encode() + sha256(path).encode())
     if plan.loaded.profile.company.logo:
         h.update(sha256((plan.loaded.folder / plan.loaded.profile.company.logo).resolve()).encode())
+    if plan.framework.source:
+        h.update(sha256(Path(plan.framework.source)).encode())
     return h.hexdigest()
 
 
@@ -512,6 +548,13 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
     converters share its documents. `progress(result, done, total)` is called as each profile finishes.
     """
     paths = expand_profiles(options.profiles)
+    if options.pdf:
+        from .limits import convert_timeout
+
+        try:
+            convert_timeout(1)
+        except ValueError as e:
+            raise InputError(str(e)) from None
     clashes = output_clashes(paths)
     built = _build_all([p for p in paths if p not in clashes], options, progress, len(paths))
     by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=clash_error(p, why)) for p, why in clashes.items()}
@@ -555,33 +598,100 @@ def output_clashes(paths: list[Path]) -> dict[Path, str]:
 def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -> list[BuildResult]:
     if len(paths) <= 1 or options.jobs == 1:
         results = []
-        for path in paths:
-            results.append(build_one(path, options))
-            if progress:
-                progress(results[-1], len(results), total)
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from dataclasses import replace
-
-        single = replace(options, jobs=1)
-        done: dict[Path, BuildResult] = {}
-        with ProcessPoolExecutor(max_workers=min(options.jobs, len(paths))) as pool:
-            futures = {pool.submit(build_one, path, single): path for path in paths}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
+        try:
+            for path in paths:
+                results.append(build_one(path, options))
                 if progress:
-                    progress(done[futures[future]], len(done), total)
-        results = [done[p] for p in paths]
-    return results
+                    progress(results[-1], len(results), total)
+        except KeyboardInterrupt as e:
+            raise BuildInterrupted(_built_names(results) + list(getattr(e, "built", []))) from None
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from dataclasses import replace
+
+    single = replace(options, jobs=1)
+    done: dict[Path, BuildResult] = {}
+    pool = ProcessPoolExecutor(max_workers=min(options.jobs, len(paths)), initializer=_worker_signals)
+    futures = {}
+    try:
+        futures = {pool.submit(_build_in_worker, path, single): path for path in paths}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                done[path] = future.result()
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - a worker died (crash, out of memory): that profile failed
+                done[path] = BuildResult(profile=path, error=InternalError(
+                    f"{path}: internal error: the build process stopped ({type(e).__name__}: {e}); "
+                    f"the previous build of this company is unchanged"))
+            if progress:
+                progress(done[path], len(done), total)
+    except KeyboardInterrupt:
+        built = _stop_workers(pool, futures) + _built_names(list(done.values()))
+        raise BuildInterrupted(sorted(set(built))) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [done[p] for p in paths]
 
 
-BUILD_NOTE = "build-note"
+def _built_names(results: list[BuildResult]) -> list[str]:
+    return [r.company for r in results if r.ok or (r.error is not None and r.error.exit_code == 4)]
 
 
-def build_note(message: str) -> dict:
-    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
-    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
-            "documents": []}
+def _stop_workers(pool, futures: dict) -> list[str]:
+    """Ctrl-C or SIGTERM: queued profiles are not started, running ones stop (each worker unwinds: its converters
+    are killed and its staging folder removed). Returns the companies whose build still completed."""
+    import os
+    import signal
+
+    for future in futures:
+        future.cancel()
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
+    built = []
+    for future in futures:
+        if future.cancelled() or not future.done():
+            continue
+        error = future.exception()
+        if error is None:
+            built += _built_names([future.result()])
+        else:
+            built += list(getattr(error, "built", []))
+    return built
+
+
+_worker_state = {"building": False, "stopping": False}
+
+
+def _worker_signals() -> None:
+    """In a parallel build's worker: the first SIGINT or SIGTERM stops the build it is running (a second one is
+    ignored, so the clean-up is not cut short); an idle worker just takes no more work."""
+    import signal
+
+    def stop(signum, frame):
+        if _worker_state["stopping"]:
+            return
+        _worker_state["stopping"] = True
+        if _worker_state["building"]:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult:
+    if _worker_state["stopping"]:
+        raise KeyboardInterrupt
+    _worker_state["building"] = True
+    try:
+        return build_one(path, options)
+    finally:
+        _worker_state["building"] = False
 
 
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
