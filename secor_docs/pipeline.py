@@ -694,6 +694,15 @@ def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult:
         _worker_state["building"] = False
 
 
+BUILD_NOTE = "build-note"
+
+
+def build_note(message: str) -> dict:
+    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
+    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
+            "documents": []}
+
+
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     """portfolio.csv: one line per company, for consultants building many clients."""
     from .csvout import csv_text
