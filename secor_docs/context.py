@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, generated_steps, resolve_hazards
+from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -369,7 +370,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                      meeting_every=EVERY[program.safety_meeting_frequency], inspection_every=EVERY[program.inspection_frequency],
                      drill_every=EVERY[program.emergency_drill_frequency], drills_per_year=PER_YEAR[program.emergency_drill_frequency],
                      meetings_per_year=PER_YEAR[program.safety_meeting_frequency], inspections_per_year=PER_YEAR[program.inspection_frequency],
-                     edition=f"{program.effective_date.year} edition"),
+                     **edition_view(program.effective_date, as_of)),
         "as_of": as_of,
         "facts": v(**facts.as_dict()),
         "senior_manager": senior_view,
@@ -400,6 +401,13 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
              "hazards": list(hazard_views.values()), "critical_tasks": critical_views}
     return Built(context, items, tasks, hazards, matrix)
+
+
+def edition_view(effective: date, as_of: date) -> dict:
+    """The edition in force on as_of: its start, its year (the policy's goals, the annual review) and the next review."""
+    start = edition_start(effective, as_of)
+    return {"edition": f"{start.year} edition", "year": start.year, "edition_start": start,
+            "review_due": program_review_due(effective, as_of)}
 
 
 def _expiry_status(expires: date, as_of: date) -> str:

@@ -143,10 +143,10 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
     template folder, the built-in data and the logo. Reading them takes a tenth of what validating and planning the
     profile does. None when the profile cannot be read this way; the full build then reports why."""
     import hashlib
-    import json
 
     from ruamel.yaml import YAML
 
+    from .fingerprint import fingerprint, tree_hashes
     from .resources import data_dir
     from .settings import settings_path
     from .yamlsource import MAX_BYTES
@@ -167,22 +167,17 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
         if data.get("templates"):
             folders.append(path.parent / str(data["templates"]))
         folders += [templates_dir(), data_dir()]
-        h = hashlib.sha256()
-        h.update(json.dumps([__version__, (options.as_of or date.today()).isoformat(), options.pdf,
-                             options.allow_ineligible, str(path.resolve())]).encode())
-        h.update(raw)
         config = settings_path()
-        h.update(config.read_bytes() if config and config.is_file() else b"")
-        for folder in folders:
-            h.update(str(folder).encode())
-            for f in sorted(folder.rglob("*")) if folder.is_dir() else []:
-                if f.is_file():
-                    h.update(f.relative_to(folder).as_posix().encode() + sha256(f).encode())
-        if company.get("logo"):
-            h.update(sha256(path.parent / str(company["logo"])).encode())
+        key = fingerprint({
+            "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve())],
+            "profile": hashlib.sha256(raw).hexdigest(),
+            "settings": sha256(config) if config and config.is_file() else None,
+            "folders": [[str(folder), tree_hashes(folder)] for folder in folders],
+            "logo": sha256(path.parent / str(company["logo"])) if company.get("logo") else None,
+        })
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
-    return slugify(legal), h.hexdigest()
+    return slugify(legal), key
 
 
 def unchanged_build(path: Path, options: BuildOptions, raw_key: tuple[str, str] | None, started: float) -> BuildResult | None:
@@ -238,7 +233,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
             if edited:
                 backup = back_up(target, edited, datetime.now().strftime("%Y%m%d-%H%M%S"))
                 result.warnings.append(f"{len(edited)} hand-edited file(s) copied to {backup} before rebuilding")
-            key = inputs_key(plan, options)
+            inputs = input_hashes(plan)
+            key = inputs_key(plan, options, inputs)
             if not edited and up_to_date(previous, key, target):
                 result.documents, result.pages = len(previous["documents"]), (previous.get("binder") or {}).get("pages") or 0
                 result.changes, result.ok = ["Nothing changed since the last build; every file kept as it was."], True
@@ -246,7 +242,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 return result
             preflight_templates(plan, include_builtin=False)
             with staging_folder(options.out, plan.slug) as staging:
-                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
+                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target,
+                                                                   inputs)
                 manifest["inputs_key"] = key if conversion_error is None else None
                 manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
                 manifest["warnings"] = result.warnings
@@ -272,23 +269,27 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
     return result
 
 
-def inputs_key(plan: Plan, options: BuildOptions) -> str:
-    """A fingerprint of everything a build reads: same key, same outputs."""
-    import hashlib
-    import json
-
+def input_hashes(plan: Plan) -> dict:
+    """What a build read besides the profile, file by file: the tool, each template, each built-in data file and the
+    logo. Kept in the manifest so the next build can name exactly which of them changed."""
+    from .fingerprint import tool_identity, tree_hashes
     from .resources import data_dir
 
-    h = hashlib.sha256()
-    h.update(json.dumps([__version__, plan.as_of.isoformat(), options.pdf, options.allow_ineligible,
-                         snapshot(plan.loaded.profile), plan.look.prepared_by, plan.look.brand], sort_keys=True).encode())
-    for rel in sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}):
-        h.update(rel.encode() + sha256(plan.search.find(rel)).encode())
-    for path in sorted(data_dir().rglob("*.yaml")):
-        h.update(path.name.encode() + sha256(path).encode())
-    if plan.loaded.profile.company.logo:
-        h.update(sha256((plan.loaded.folder / plan.loaded.profile.company.logo).resolve()).encode())
-    return h.hexdigest()
+    templates = sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"})
+    logo = plan.loaded.profile.company.logo
+    return {"tool": tool_identity(),
+            "templates": {rel: sha256(plan.search.find(rel)) for rel in templates},
+            "data": tree_hashes(data_dir()),
+            "logo": sha256((plan.loaded.folder / logo).resolve()) if logo else None}
+
+
+def inputs_key(plan: Plan, options: BuildOptions, inputs: dict | None = None) -> str:
+    """A fingerprint of everything a build reads: same key, same outputs."""
+    from .fingerprint import fingerprint
+
+    return fingerprint({"as_of": plan.as_of.isoformat(), "options": [options.pdf, options.allow_ineligible],
+                        "profile": snapshot(plan.loaded.profile), "look": [plan.look.prepared_by, plan.look.brand],
+                        "inputs": inputs or input_hashes(plan)})
 
 
 def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
@@ -299,7 +300,7 @@ def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
 
 
 def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict, previous: dict | None,
-                  target: Path) -> tuple[dict, ConversionError | None, ChangeReport]:
+                  target: Path, inputs: dict | None = None) -> tuple[dict, ConversionError | None, ChangeReport]:
     """Every build-owned output, written into the staging folder."""
     # Imported here: a build with nothing to do never needs the Word, PDF and calendar libraries.
     from .binder import produce_pdfs
@@ -312,10 +313,11 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     t0 = time.perf_counter()
     previous_pages = {d["id"]: d.get("binder_page") for d in (previous or {}).get("documents", [])} if options.pdf else {}
     docx_files = renderer.render_all(folder, previous_pages, jobs=options.jobs)
-    report = follow_changes(plan, renderer, records, docx_files, previous, target)
+    report = follow_changes(plan, renderer, records, docx_files, previous, target, inputs)
     timings["render"] = time.perf_counter() - t0
     manifest = new_manifest(plan, records, docx_files, folder)
     manifest["profile_snapshot"] = snapshot(plan.loaded.profile)
+    manifest["inputs"] = inputs
     conversion_error = None
     pages: dict[str, int | None] = {}
     if options.pdf:
