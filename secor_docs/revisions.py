@@ -54,15 +54,19 @@ def _named_changes(old_items, new_items, added: str, removed: str, label: str) -
     return out
 
 
-def profile_changes(old: dict | None, new: dict) -> list[Change]:
-    """Human descriptions of what differs between two profile snapshots."""
+def profile_changes(old: dict | None, new: dict, as_of: date | None = None) -> list[Change]:
+    """Human descriptions of what differs between two profile snapshots (a person added with a start date after
+    as_of is named as a future starter)."""
     if not old:
         return []
     changes: list[Change] = []
     titles = {p["id"]: p["title"] for p in new.get("positions", [])} | {p["id"]: p["title"] for p in old.get("positions", [])}
     o_people, n_people = _by(old.get("people"), "name"), _by(new.get("people"), "name")
     for name in sorted(n_people.keys() - o_people.keys()):
-        changes.append(Change(f"Added {name} ({titles.get(n_people[name]['position'], n_people[name]['position'])})", (name,)))
+        person = n_people[name]
+        start = person.get("start_date")
+        later = f", starting on {start}" if as_of and start and start > as_of.isoformat() else ""
+        changes.append(Change(f"Added {name} ({titles.get(person['position'], person['position'])}){later}", (name,)))
     for name in sorted(o_people.keys() - n_people.keys()):
         changes.append(Change(f"Removed {name}", (name,)))
     for name in sorted(o_people.keys() & n_people.keys()):
@@ -350,7 +354,7 @@ def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
     from .documents import new_revision, record_review  # imported here so the no-change path stays light
     from .edition import edition_start, program_review_due
 
-    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile))
+    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of)
     old_as_of = (previous or {}).get("as_of")
     dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
     changed_inputs = input_changes((previous or {}).get("inputs"), inputs) if previous else {}
