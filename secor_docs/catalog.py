@@ -63,7 +63,8 @@ class PlannedDocument:
     @property
     def filename(self) -> str:
         safe = "".join(c if c.isalnum() or c in " -_.,()&'" else "-" for c in f"{self.id} {self.title}")
-        return " ".join(safe.split())[:150]
+        # 150 bytes, not characters: a file name may hold 255 bytes, and a letter outside ASCII takes up to 4
+        return " ".join(safe.split()).encode("utf-8")[:150].decode("utf-8", "ignore").rstrip()
 
 
 @functools.cache

@@ -19,10 +19,16 @@ log = logging.getLogger("secor_docs")
 def _as_of(ctx, param, value):
     if value is None:
         return None
+    from .limits import as_of_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected a date YYYY-MM-DD; got {value!r}") from None
+    problem = as_of_problem(day)
+    if problem:
+        raise click.BadParameter(problem.replace("--as-of ", "", 1))
+    return day
 
 
 def _terminate(signum, frame):
@@ -157,15 +163,15 @@ def validate(profiles, as_of, strict) -> None:
         warnings = lint(plan.loaded, plan.facts, plan.built)
         for line in warnings:
             click.echo(line, err=True)
-        for w in plan.facts.warnings:
+        for w in [*plan.facts.warnings, *plan.template_warnings]:
             click.echo(f"{path}: warning: {w}", err=True)
         if not plan.facts.eligible:
             failed = True
             click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
             continue
-        if strict and (warnings or plan.facts.warnings):
+        if strict and (warnings or plan.facts.warnings or plan.template_warnings):
             failed = True
-            click.echo(f"{path}: {len(warnings) + len(plan.facts.warnings)} warning(s) with --strict", err=True)
+            click.echo(f"{path}: {len(warnings) + len(plan.facts.warnings) + len(plan.template_warnings)} warning(s) with --strict", err=True)
             continue
         click.echo(f"{path}: valid ({len(plan.documents)} documents planned{', ' + str(len(warnings)) + ' warnings' if warnings else ''})")
     sys.exit(1 if failed else 0)

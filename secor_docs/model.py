@@ -5,23 +5,41 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationInfo
+
+from .limits import EARLIEST_DATE, LATEST_DATE, MAX_ITEMS, NAME_CHARS
 
 
-def _iso_date(value: object) -> object:
+def _iso_date(value: object, info=None) -> object:
     if isinstance(value, date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError as e:
             raise ValueError(f"'{value}' is not a real calendar date ({e})") from None
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValueError(f"{day.isoformat()} is outside the dates secor-docs works with ({EARLIEST_DATE.isoformat()} to "
+                             f"{LATEST_DATE.isoformat()})" + ("; for a certificate that never expires, leave 'expires' out"
+                                                              if getattr(info, "field_name", "") == "expires" else ""))
+        return day
     raise ValueError(f"expected a date written YYYY-MM-DD; got {value!r}")
 
 
-ISODate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"type": "string", "format": "date"})]
+def _iso_date_field(value: object, info: ValidationInfo) -> object:
+    return _iso_date(value, info)
+
+
+ISODate = Annotated[date, BeforeValidator(_iso_date_field), Field(json_schema_extra={"type": "string", "format": "date"})]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+# Names and titles become headers, Word document properties (255 characters at most) and file names.
+Name = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
+
+
+def Items(key: str, **kwargs):
+    """A list field capped at the documented limit for `key` (secor_docs/limits.py)."""
+    return Field(max_length=MAX_ITEMS[key], **kwargs)
 
 
 class Strict(BaseModel):
@@ -29,8 +47,8 @@ class Strict(BaseModel):
 
 
 class Company(Strict):
-    legal_name: Text = Field(description="Name as registered with WCB-Alberta; printed in every header.")
-    operating_name: Text | None = Field(None, description="Trade name, if different.")
+    legal_name: Name = Field(description="Name as registered with WCB-Alberta; printed in every header.")
+    operating_name: Name | None = Field(None, description="Trade name, if different.")
     wcb_account: Annotated[str, Field(pattern=r"^\d{1,12}$")] = Field(description="WCB-Alberta account number, digits only (quote it in YAML).")
     wcb_industry_code: Text | None = Field(None, description="WCB industry code.")
     industry: Key = Field(description="Industry key (`secor-docs list industries`); selects hazard library defaults.")
@@ -39,7 +57,7 @@ class Company(Strict):
     phone: Text | None = Field(None, description="Head office phone.")
     email: Text | None = Field(None, description="Head office email.")
     logo: Text | None = Field(None, description="PNG or JPEG logo, relative to the profile file.")
-    senior_manager: Text = Field(description="Name of the person in `people` who signs the policies.")
+    senior_manager: Name = Field(description="Name of the person in `people` who signs the policies.")
 
 
 class RiskBand(Strict):
@@ -52,7 +70,7 @@ class RiskBand(Strict):
 class RiskMatrix(Strict):
     severity: list[Text] = Field(min_length=2, max_length=10, description="Severity level labels, lowest first.")
     probability: list[Text] = Field(min_length=2, max_length=10, description="Probability level labels, lowest first.")
-    bands: list[RiskBand] = Field(min_length=1, description="Score bands, covering every possible score exactly once.")
+    bands: list[RiskBand] = Items("bands", min_length=1, description="Score bands, covering every possible score exactly once.")
 
 
 class Program(Strict):
@@ -72,13 +90,13 @@ class FirstAid(Strict):
 
 
 class Training(Strict):
-    course: Text
+    course: Name
     completed: ISODate
     expires: ISODate | None = None
 
 
 class Person(Strict):
-    name: Text = Field(description="Unique name.")
+    name: Name = Field(description="Unique name.")
     role: Literal["owner", "manager", "supervisor", "worker"]
     position: Key = Field(description="Id of a position in `positions`.")
     employment: Literal["full_time", "part_time", "casual", "seasonal", "family", "volunteer"]
@@ -87,64 +105,64 @@ class Person(Strict):
     under_18: StrictBool = False
     health_safety_representative: StrictBool = False
     first_aid: FirstAid | None = None
-    training: list[Training] = Field(default_factory=list)
+    training: list[Training] = Items("training", default_factory=list)
     phone: Text | None = Field(None, description="Optional contact number (printed for the representative and emergency roles).")
 
 
 class HazardControls(Strict):
-    elimination: list[Text] = Field(default_factory=list)
-    engineering: list[Text] = Field(default_factory=list)
-    administrative: list[Text] = Field(default_factory=list)
-    ppe: list[Text] = Field(default_factory=list)
+    elimination: list[Text] = Items("controls", default_factory=list)
+    engineering: list[Text] = Items("controls", default_factory=list)
+    administrative: list[Text] = Items("controls", default_factory=list)
+    ppe: list[Text] = Items("controls", default_factory=list)
 
 
 class CustomHazard(Strict):
     id: Key
-    name: Text
+    name: Name
     description: Text | None = None
     severity: Annotated[StrictInt, Field(ge=1, le=10)]
     probability: Annotated[StrictInt, Field(ge=1, le=10)]
     controls: HazardControls
     residual: dict[str, StrictInt] | None = Field(None, description="Optional {severity, probability} after controls.")
-    training: list[Key] = Field(default_factory=list)
-    emergencies: list[Key] = Field(default_factory=list)
+    training: list[Key] = Items("training", default_factory=list)
+    emergencies: list[Key] = Items("emergencies", default_factory=list)
 
 
 class Task(Strict):
-    name: Text
-    hazards: list[Key] = Field(min_length=1)
+    name: Name
+    hazards: list[Key] = Items("hazards", min_length=1)
     critical: StrictBool = False
     working_alone: StrictBool = False
-    steps: list[Text] = Field(default_factory=list, description="Optional job steps for the safe job procedure.")
+    steps: list[Text] = Items("steps", default_factory=list, description="Optional job steps for the safe job procedure.")
 
 
 class Position(Strict):
     id: Key
-    title: Text
-    tasks: list[Task] = Field(min_length=1)
-    custom_hazards: list[CustomHazard] = Field(default_factory=list)
+    title: Name
+    tasks: list[Task] = Items("tasks", min_length=1)
+    custom_hazards: list[CustomHazard] = Items("custom_hazards", default_factory=list)
 
 
 class HealthFacility(Strict):
-    name: Text
+    name: Name
     address: Text
     phone: Text | None = None
     travel_minutes: Annotated[StrictInt, Field(ge=0, le=10_000)]
 
 
 class Site(Strict):
-    name: Text
+    name: Name
     kind: Literal["office", "shop", "yard", "field", "client_site"]
     address: Text
     hazard_class: Literal["low", "medium", "high"]
     workers_per_shift: Annotated[StrictInt, Field(ge=1, le=100_000)]
     health_facility: HealthFacility
     muster_point: Text | None = None
-    emergencies: list[Key] | None = None
+    emergencies: list[Key] | None = Items("emergencies", default=None)
 
 
 class EquipmentItem(Strict):
-    name: Text
+    name: Name
     kind: Key
     preventive_maintenance: Text | None = None
 
@@ -156,13 +174,13 @@ class WorkingAlone(Strict):
 
 
 class EmergencyContact(Strict):
-    name: Text
+    name: Name
     phone: Text
 
 
 class PreparedBy(Strict):
-    name: Text = Field(description="Consultant or person who prepared the binder.")
-    company: Text | None = Field(None, description="Consulting firm.")
+    name: Name = Field(description="Consultant or person who prepared the binder.")
+    company: Name | None = Field(None, description="Consulting firm.")
     phone: Text | None = None
     email: Text | None = None
 
@@ -175,12 +193,12 @@ class Profile(Strict):
     schema_version: Literal[1]
     company: Company
     program: Program
-    people: list[Person] = Field(min_length=1)
-    positions: list[Position] = Field(min_length=1)
-    sites: list[Site] = Field(min_length=1)
-    equipment: list[EquipmentItem] = Field(default_factory=list)
+    people: list[Person] = Items("people", min_length=1)
+    positions: list[Position] = Items("positions", min_length=1)
+    sites: list[Site] = Items("sites", min_length=1)
+    equipment: list[EquipmentItem] = Items("equipment", default_factory=list)
     working_alone: WorkingAlone | None = None
-    emergency_contacts: list[EmergencyContact] = Field(default_factory=list)
+    emergency_contacts: list[EmergencyContact] = Items("emergency_contacts", default_factory=list)
     contractors: StrictBool = False
     templates: Text | None = Field(None, description="Optional folder of template overrides, relative to the profile.")
     prepared_by: PreparedBy | None = Field(None, description="Optional: who prepared the binder (printed on the cover); overrides the consultant settings file.")

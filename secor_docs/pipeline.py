@@ -12,7 +12,7 @@ from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
+from .errors import (ConversionError, Problem, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
@@ -68,6 +68,7 @@ class Plan:
     slug: str
     as_of: date
     env: object
+    template_warnings: list[str] = field(default_factory=list)
 
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
@@ -92,6 +93,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     loaded = load_profile(path, library)
     profile = loaded.profile
     as_of = as_of or date.today()
+    from .limits import as_of_problem
+
+    if as_of_problem(as_of):
+        raise InputError(as_of_problem(as_of))
     facts = derive_facts(profile, library, as_of, allow_ineligible)
     if not facts.eligible and not allow_ineligible:
         raise IneligibleError(f"{path}: {ineligibility_message(facts)}")
@@ -99,11 +104,7 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     env = make_env()
     settings, settings_file = load_settings()
     look = presentation(profile, settings, settings_file)
-    overrides = list(templates)  # consultant folders first, then the profile's own, then the built-in set
-    if look.templates:
-        overrides.append(look.templates)
-    if profile.templates:
-        overrides.append((loaded.folder / profile.templates).resolve())
+    overrides = override_folders(loaded, templates, look, settings_file)
     search = TemplateSearchPath(overrides)
     catalog = load_catalog()
 
@@ -116,10 +117,58 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env)
+    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env,
+                search.unmatched())
     if check_templates:
         preflight_templates(plan)
     return plan
+
+
+def override_folders(loaded: LoadedProfile, templates: tuple[Path, ...], look: Presentation,
+                     settings_file: Path | None) -> list[Path]:
+    """Consultant folders first, then the settings file's, then the profile's own; each must be a readable folder
+    within the limits, or the build stops: a mistyped folder silently gave the built-in wording."""
+    from .errors import ProfileError
+    from .render import template_files
+
+    def usable(folder: Path) -> str | None:
+        if not folder.is_dir():
+            return "folder not found" if not folder.exists() else "not a folder"
+        try:
+            template_files(folder)
+        except OSError as e:
+            return f"cannot be read: {e.strerror or e}"
+        except TemplateError as e:
+            return str(e).split(": ", 1)[-1]
+        return None
+
+    overrides = []
+    for folder in templates:
+        why = usable(folder)
+        if why:
+            raise InputError(f"{folder}: --templates: {why}")
+        overrides.append(folder)
+    if look.templates:
+        why = usable(look.templates)
+        if why:
+            raise ProfileError([Problem(str(settings_file), *_settings_line(settings_file), "templates", f"{look.templates}: {why}")])
+        overrides.append(look.templates)
+    if loaded.profile.templates:
+        folder = (loaded.folder / loaded.profile.templates).resolve()
+        why = usable(folder)
+        if why:
+            raise ProfileError([loaded.source.problem(("templates",), f"'{loaded.profile.templates}' ({folder}): {why}")])
+        overrides.append(folder)
+    return overrides
+
+
+def _settings_line(settings_file: Path | None) -> tuple[int | None, int | None]:
+    from .yamlsource import load_yaml
+
+    try:
+        return load_yaml(settings_file).locate(("templates",))
+    except SecorError:
+        return None, None
 
 
 def preflight_templates(plan: Plan, include_builtin: bool = True) -> None:
@@ -146,15 +195,17 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
 
     from ruamel.yaml import YAML
 
-    from .fingerprint import fingerprint, tree_hashes
+    from .fingerprint import fingerprint
+    from .limits import LOGO_BYTES, TEMPLATE_BYTES, read_limited
+    from .render import template_files
     from .resources import data_dir
     from .settings import settings_path
-    from .yamlsource import MAX_BYTES
+    from .yamlsource import MAX_BYTES, nesting_problem
 
     try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_BYTES:
-            return None
+        raw = read_limited(path, MAX_BYTES)
+        if nesting_problem(raw, str(path)) is not None:
+            return None  # the C loader would overflow its stack
         data = YAML(typ="safe").load(raw)
         company = data["company"]
         legal = company["legal_name"]
@@ -168,12 +219,19 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
             folders.append(path.parent / str(data["templates"]))
         folders += [templates_dir(), data_dir()]
         config = settings_path()
+        folder_hashes = []
+        for folder in folders:
+            rels = template_files(folder) if folder != data_dir() else sorted(
+                f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file())
+            folder_hashes.append([str(folder), {rel: hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest()
+                                                for rel in rels}])
+        logo = company.get("logo")
         key = fingerprint({
             "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve())],
             "profile": hashlib.sha256(raw).hexdigest(),
-            "settings": sha256(config) if config and config.is_file() else None,
-            "folders": [[str(folder), tree_hashes(folder)] for folder in folders],
-            "logo": sha256(path.parent / str(company["logo"])) if company.get("logo") else None,
+            "settings": hashlib.sha256(read_limited(config, MAX_BYTES)).hexdigest() if config else None,
+            "folders": folder_hashes,
+            "logo": hashlib.sha256(read_limited(path.parent / str(logo), LOGO_BYTES)).hexdigest() if logo else None,
         })
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
@@ -217,7 +275,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                           check_templates=False)
         result.timings["load_and_plan"] = time.perf_counter() - t0
         result.company, result.slug = plan.loaded.profile.company.legal_name, plan.slug
-        result.warnings = list(plan.facts.warnings)
+        result.warnings = list(plan.facts.warnings) + plan.template_warnings
         if not plan.facts.eligible:
             result.warnings.append("built although not eligible for SECOR (--allow-ineligible)")
         prepare_out_dir(options.out)

@@ -55,22 +55,27 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _translate(error: ValidationError, source: YamlSource) -> Iterator[Problem]:
+def settings_problems(error: ValidationError, source: YamlSource, root) -> list[Problem]:
+    """A settings file's schema errors, in the profile's wording."""
+    return sorted(_translate(error, source, root), key=_order)
+
+
+def _translate(error: ValidationError, source: YamlSource, root=Profile) -> Iterator[Problem]:
     seen = set()
     for err in error.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in {"RiskMatrix", "literal['default']"})))
         loc = tuple(p for p in loc if p not in ("default",) or False)
-        message = _message(err, loc, source)
+        message = _message(err, loc, source, root)
         if (loc, message) in seen:
             continue
         seen.add((loc, message))
         yield source.problem(loc, message)
 
 
-def _allowed_fields(loc: tuple) -> list[str]:
+def _allowed_fields(loc: tuple, root=Profile) -> list[str]:
     from pydantic import BaseModel
 
-    model: Any = Profile
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -96,12 +101,12 @@ def _model_of(annotation: Any):
     return None
 
 
-def _message(err: dict, loc: tuple, source: YamlSource) -> str:
+def _message(err: dict, loc: tuple, source: YamlSource, root=Profile) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        allowed = _allowed_fields(loc)
+        allowed = _allowed_fields(loc, root)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suffix = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         return f"unknown key '{loc[-1]}'{suffix}"
@@ -121,6 +126,8 @@ def _message(err: dict, loc: tuple, source: YamlSource) -> str:
         field = str(loc[-1]) if loc else ""
         if field == "wcb_account":
             return f"expected digits only (quote it in YAML); got {_show(value)}"
+        if field == "colour":
+            return f"expected a colour written as six hex digits such as '#2E7D32'; got {_show(value)}"
         if field == "certifying_partner":
             return f"expected a partner key such as ACSA, ESC, AASP or GENERIC; got {_show(value)}"
         return f"expected a lower_snake_case key; got {_show(value)}"
@@ -129,9 +136,10 @@ def _message(err: dict, loc: tuple, source: YamlSource) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
-        return f"is longer than {ctx.get('max_length')} characters"
+        return f"is {len(value) if isinstance(value, str) else 'more than ' + str(ctx.get('max_length'))} characters long; at most {ctx.get('max_length')} are allowed"
     if kind == "too_long":
-        return f"has more than {ctx.get('max_length')} items"
+        return (f"has {ctx.get('actual_length', 'too many')} items; at most {ctx.get('max_length')} are allowed "
+                f"(secor-docs is for employers of 10 or fewer people; see Limits in the README)")
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = ctx.get("ge", ctx.get("le"))
         word = "at least" if kind == "greater_than_equal" else "at most"

@@ -1,8 +1,10 @@
 """The render stage: one shared sandboxed Jinja environment, the template search path, DOCX rendering."""
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
+import os
 import re
 import traceback
 from datetime import date, datetime
@@ -121,6 +123,38 @@ def make_env() -> SandboxedEnvironment:
     return env
 
 
+def template_files(folder: Path) -> list[str]:
+    """Relative paths of the .docx files in a template folder, walked within the documented limits (a folder such
+    as / would otherwise be walked whole on every build). Raises OSError for a folder that cannot be read."""
+    from .limits import TEMPLATE_FOLDER_DEPTH, TEMPLATE_FOLDER_FILES
+
+    found: list[str] = []
+    seen = 0
+    root = str(folder)
+    for here, dirs, files in os.walk(root, onerror=_raise):
+        rel = os.path.relpath(here, root)
+        depth = 0 if rel == "." else rel.count(os.sep) + 1
+        if depth > TEMPLATE_FOLDER_DEPTH:
+            raise TemplateError(f"{folder}: template folder is nested deeper than {TEMPLATE_FOLDER_DEPTH} folders "
+                                f"({here}); is it the right folder?")
+        seen += len(files) + len(dirs)
+        if seen > TEMPLATE_FOLDER_FILES:
+            raise TemplateError(f"{folder}: template folder holds more than {TEMPLATE_FOLDER_FILES:,} files; is it the "
+                                f"right folder? (the built-in set has about 50)")
+        dirs.sort()
+        found += sorted(Path(here, f).relative_to(folder).as_posix() for f in files
+                        if f.endswith(".docx") and not f.startswith((".", "~$")))
+    return found
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def builtin_template_names() -> set[str]:
+    return set(template_files(templates_dir()))
+
+
 class TemplateSearchPath:
     """Ordered folders; the first that holds a template's relative path wins (consultant overrides first)."""
 
@@ -128,11 +162,48 @@ class TemplateSearchPath:
         self.folders = [Path(p) for p in overrides] + [templates_dir()]
 
     def find(self, relative: str) -> Path:
+        from .limits import TEMPLATE_BYTES, regular_file_problem
+
         for folder in self.folders:
             candidate = folder / relative
-            if candidate.is_file():
+            if candidate.exists() or candidate.is_symlink():
+                problem = regular_file_problem(candidate, TEMPLATE_BYTES)
+                if problem:
+                    raise TemplateError(f"{candidate}: cannot be used as a template: {problem}")
+                check_unpacked_size(candidate)
                 return candidate
         raise TemplateError(f"template '{relative}' not found in: {', '.join(str(f) for f in self.folders)}")
+
+    def unmatched(self) -> list[str]:
+        """Override files whose name matches no built-in template: the build would never use them."""
+        known = builtin_template_names()
+        builtin = templates_dir().resolve()
+        out = []
+        for folder in self.folders:
+            if folder.resolve() == builtin:
+                continue
+            for rel in template_files(folder):
+                if rel not in known:
+                    hint = difflib.get_close_matches(rel, sorted(known), n=1)
+                    out.append(f"{folder / rel}: matches no built-in template, so no document uses it"
+                               + (f"; did you mean {hint[0]}?" if hint else " (secor-docs templates export lists the names)"))
+        return out
+
+
+def check_unpacked_size(path: Path) -> None:
+    """A .docx is a zip: refuse one that unpacks to more than the limit before any library inflates it."""
+    import zipfile
+
+    from .limits import TEMPLATE_UNZIPPED_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise TemplateError(f"{path}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
+    if total > TEMPLATE_UNZIPPED_BYTES:
+        raise TemplateError(f"{path}: unpacks to {total:,} bytes, more than the {TEMPLATE_UNZIPPED_BYTES:,} a template may "
+                            f"hold (a zip bomb?)")
 
 
 def _paragraph_of(exc: BaseException) -> int | None:
@@ -201,7 +272,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
         raise
     props = tpl.docx.core_properties
     for key, value in properties.items():
-        setattr(props, key, value)
+        setattr(props, key, value[:255] if isinstance(value, str) else value)  # Word's limit for a property
     target.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(target))
     from .authoring import BRAND

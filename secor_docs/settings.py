@@ -40,12 +40,13 @@ def load_settings() -> tuple[SettingsFile, Path | None]:
     path = settings_path()
     if path is None:
         return SettingsFile(), None
-    source = load_yaml(path)
+    source = load_yaml(path, kind="settings file")
     try:
         return SettingsFile.model_validate(source.data), path
     except ValidationError as e:
-        err = e.errors()[0]
-        raise ProfileError([source.problem(tuple(err["loc"]), err["msg"])]) from None
+        from .profile import settings_problems
+
+        raise ProfileError(settings_problems(e, source, SettingsFile)) from None
 
 
 def presentation(profile: Profile, settings: SettingsFile, settings_file: Path | None) -> Presentation:

@@ -13,10 +13,11 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem, ProfileError
+from .limits import PROFILE_BYTES, YAML_DEPTH, YAML_VALUES, NotARegularFile, read_limited
 
-MAX_BYTES = 2_000_000
-MAX_NODES = 200_000
-MAX_DEPTH = 40
+MAX_BYTES = PROFILE_BYTES
+MAX_NODES = YAML_VALUES
+MAX_DEPTH = YAML_DEPTH
 # XML 1.0 forbids these; a profile value holding one would corrupt every DOCX it reaches.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -67,22 +68,49 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load_yaml(path: Path, display: str | None = None) -> YamlSource:
-    """Parse `path`; raise ProfileError with a located message for anything that is not a YAML mapping."""
+def nesting_problem(text: str | bytes, name: str, kind: str = "profile") -> Problem | None:
+    """The first place where mappings and lists nest deeper than MAX_DEPTH, or None.
+
+    Read from the parser's event stream (libyaml's iterative parser, no recursion): building the nested values
+    first would overflow the stack (a 50,000-deep list crashed the C loader with a segmentation fault)."""
+    depth = 0
+    try:
+        for event in YAML(typ="safe").parse(text):
+            event_kind = type(event).__name__
+            if event_kind in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Problem(name, mark.line + 1, mark.column + 1, "",
+                                   f"lists and mappings nest deeper than {MAX_DEPTH} levels; a {kind} needs at most 6")
+            elif event_kind in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+    except (YAMLError, ValueError, RecursionError):
+        return None  # not YAML at all: the full load reports it with its position
+    return None
+
+
+def load_yaml(path: Path, display: str | None = None, kind: str = "profile") -> YamlSource:
+    """Parse `path`; raise ProfileError with a located message for anything that is not a YAML mapping.
+    `kind` names the file in messages ("profile", "settings file")."""
     name = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_BYTES)
+    except NotARegularFile as e:
+        what = e.strerror.replace("at most", f"a {kind} may be at most").replace(" are allowed", " bytes").replace(" bytes bytes", " bytes")
+        raise ProfileError([Problem(name, None, None, "", what if what.startswith("file is") else f"cannot read: {what}")]) from None
     except OSError as e:
         raise ProfileError([Problem(name, None, None, "", f"cannot read file: {e.strerror}")]) from e
-    if len(raw) > MAX_BYTES:
-        raise ProfileError([Problem(name, None, None, "", f"file is {len(raw):,} bytes; a profile may be at most {MAX_BYTES:,} bytes")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ProfileError([Problem(name, line, 1, "", "file is not UTF-8 text (binary data?)")]) from e
     if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
-        raise ProfileError([Problem(name, 1, 1, "", "file is empty; expected a profile mapping starting with 'schema_version: 1'")])
+        raise ProfileError([Problem(name, 1, 1, "", "file is empty; expected a profile mapping starting with 'schema_version: 1'" if kind == "profile" else f"file is empty; expected a {kind} mapping")])
+    deep = nesting_problem(text, name, kind)
+    if deep is not None:
+        raise ProfileError([deep])
     try:
         doc = _yaml().load(text)
     except DuplicateKeyError as e:
@@ -99,21 +127,22 @@ def load_yaml(path: Path, display: str | None = None) -> YamlSource:
         before = text[: e.position]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "?")
-        raise ProfileError([Problem(name, line, col, "", f"contains the character U+{code:04X}, which a profile cannot hold; remove it")]) from e
+        raise ProfileError([Problem(name, line, col, "", f"contains the character U+{code:04X}, which a {kind} cannot hold; remove it")]) from e
     except (YAMLError, ValueError) as e:
         message = " ".join(str(e).split())
         raise ProfileError([Problem(name, None, None, "", f"not valid YAML: {message}")]) from e
     except RecursionError as e:
-        raise ProfileError([Problem(name, None, None, "", "nesting is too deep to be a profile")]) from e
+        raise ProfileError([Problem(name, None, None, "", f"nesting is too deep to be a {kind}")]) from e
+    what = "settings" if kind == "settings file" else kind
     source = YamlSource(name, None, {(): (1, 1)})
     problems: list[Problem] = []
     source.data = _plain(doc, (), source, problems, [0])
     if problems:
         raise ProfileError(problems)
     if not isinstance(source.data, dict):
-        kind = type(source.data).__name__ if source.data is not None else "nothing"
-        kind = {"list": "a list", "str": "a single text value", "int": "a number"}.get(kind, kind)
-        raise ProfileError([Problem(name, 1, 1, "", f"expected a mapping of profile fields at the top level; got {kind}")])
+        got = type(source.data).__name__ if source.data is not None else "nothing"
+        got = {"list": "a list", "str": "a single text value", "int": "a number"}.get(got, got)
+        raise ProfileError([Problem(name, 1, 1, "", f"expected a mapping of {what} fields at the top level; got {got}")])
     return source
 
 
@@ -121,7 +150,7 @@ def _plain(node: Any, path: Path_, source: YamlSource, problems: list[Problem], 
     count[0] += 1
     if count[0] > MAX_NODES:
         raise ProfileError([Problem(source.file, None, None, format_path(path),
-                                    f"profile expands to more than {MAX_NODES:,} values (YAML alias bomb?)")])
+                                    f"file expands to more than {MAX_NODES:,} values (YAML alias bomb?)")])
     if len(path) > MAX_DEPTH:
         line, col = source.locate(path)
         raise ProfileError([Problem(source.file, line, col, format_path(path[:MAX_DEPTH]), f"nesting deeper than {MAX_DEPTH} levels")])

@@ -101,15 +101,15 @@ def test_special_characters_and_template_code_print_literally(tmp_path, example_
 
 
 def test_many_people_are_ineligible_and_can_be_built_anyway(tmp_path, example_text):
-    people = "".join(f'  - name: "Person {i}"\n    role: worker\n    position: p{i % 200}\n    employment: full_time\n    start_date: 2020-01-01\n' for i in range(500))
-    positions = "".join(f'  - id: p{i}\n    title: "Position {i}"\n    tasks:\n      - {{name: "Task {i}", hazards: [manual_handling, slips_trips]}}\n' for i in range(200))
+    people = "".join(f'  - name: "Person {i}"\n    role: worker\n    position: p{i % 30}\n    employment: full_time\n    start_date: 2020-01-01\n' for i in range(60))
+    positions = "".join(f'  - id: p{i}\n    title: "Position {i}"\n    tasks:\n      - {{name: "Task {i}", hazards: [manual_handling, slips_trips]}}\n' for i in range(30))
     text = example_text.split("\npeople:\n")[0] + "\npeople:\n" + people + "\npositions:\n" + positions + "\nsites:\n" + example_text.split("\nsites:\n")[1]
     text = text.replace('senior_manager: "Dana Whitfield"', 'senior_manager: "Person 0"')
     text = re.sub(r"\nworking_alone:\n(  .*\n)+", "\n", text)
     path = tmp_path / "big.yaml"
     path.write_text(text)
     refused = run("validate", path, "--as-of", AS_OF)
-    assert refused.exit_code == 1 and "500 people were employed at the same time" in refused.output
+    assert refused.exit_code == 1 and "60 people were employed at the same time" in refused.output
     built = run("build", path, "--no-pdf", "--allow-ineligible", "--out", tmp_path / "out", "--as-of", AS_OF)
     assert built.exit_code == 0, built.output[-2000:]
     assert "not eligible" in built.output

@@ -1,0 +1,243 @@
+"""Issue 18 items 12-20: limits, hangs, exit codes, messages. Each test reproduced the fault before its fix."""
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from secor_docs.cli import main
+
+from conftest import AS_OF, EXAMPLE, PROFILES, mutate
+
+TINY = PROFILES / "tiny-books.yaml"
+
+
+def run(*args, env=None, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, input=input)
+
+
+def cli(*args, env=None, timeout=120, **kwargs):
+    """The real command in its own process: a crash (segfault) or a hang must not take the test run down."""
+    return subprocess.run([sys.executable, "-m", "secor_docs", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, **kwargs)
+
+
+def no_traceback(output: str) -> None:
+    assert "Traceback" not in output and "internal error" not in output, output[-3000:]
+
+
+# ---- 12: deep nesting ------------------------------------------------------------------------------------------
+
+def test_deeply_nested_profile_is_refused_with_its_line_in_validate_and_build(tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("schema_version: 1\ncompany:\n  legal_name: x\nextra: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    for args in (("validate", deep), ("build", deep, "--no-pdf", "--out", tmp_path / "out")):
+        done = cli(*args)
+        assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+        assert f"{deep}:4:" in done.stderr and "nest deeper than 40 levels" in done.stderr
+        no_traceback(done.stderr)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_deep_profile_in_a_batch_does_not_stop_the_others(tmp_path, jobs):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "a-deep.yaml").write_text("a: " + "{b: " * 30_000 + "1" + "}" * 30_000 + "\n")
+    (batch / "tiny.yaml").write_text(TINY.read_text())
+    done = cli("build", batch, "--no-pdf", "--out", tmp_path / "out", "--jobs", jobs, "--as-of", AS_OF)
+    assert done.returncode == 1, done.stderr[-2000:]
+    no_traceback(done.stderr)
+    assert "a-deep.yaml:1:" in done.stderr
+    assert (tmp_path / "out" / "tiny-books-co" / "manifest.json").is_file()
+    rows = (tmp_path / "out" / "portfolio.csv").read_text().splitlines()
+    assert len(rows) == 3 and ",built," in rows[2] and ",failed," in rows[1]
+
+
+# ---- 13: lengths and dates -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old,new,where,message", [
+    ('legal_name: "Tiny Books Co."', 'legal_name: "' + "A" * 300 + '"', ":4:3: company.legal_name:",
+     "is 300 characters long; at most 120 are allowed"),
+    ('name: "Home office"', 'name: "' + "S" * 300 + '"', ":24:5: sites[0].name:", "at most 120 are allowed"),
+    ('title: "Bookkeeper"', 'title: "' + "\u00e9" * 200 + '"', ":20:5: positions[0].title:", "at most 120 are allowed"),
+    ("effective_date: 2026-01-01", "effective_date: 9999-12-31", ":11:3: program.effective_date:",
+     "9999-12-31 is outside the dates secor-docs works with (1900-01-01 to 2099-12-31)"),
+    ("start_date: 2020-01-01}", "start_date: 2020-01-01, training: [{course: CPR, completed: 2024-01-01, expires: 9999-12-31}]}",
+     "people[0].training[0].expires:", "for a certificate that never expires, leave 'expires' out"),
+])
+def test_validate_refuses_what_build_cannot_write(tmp_path, old, new, where, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(mutate(TINY.read_text(), old, new))
+    for args in (("validate", path, "--as-of", AS_OF), ("build", path, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        no_traceback(result.output)
+        assert where in result.output and message in result.output, result.output
+
+
+def test_long_names_outside_ascii_still_make_file_names_under_255_bytes(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(mutate(TINY.read_text(), 'name: "Home office"', 'name: "' + "\u6771" * 120 + '"'))
+    result = run("build", path, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    names = [p.name for p in (tmp_path / "o" / "tiny-books-co" / "documents").iterdir()]
+    assert any("\u6771" in n for n in names) and max(len(n.encode()) for n in names) <= 255
+
+
+@pytest.mark.parametrize("command", [["validate", TINY], ["build", TINY, "--no-pdf", "--out", "OUT"], ["check", TINY],
+                                     ["templates", "variables", TINY]])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_as_of_out_of_range_is_a_usage_error(tmp_path, command, day):
+    args = [str(tmp_path / "o") if a == "OUT" else a for a in command]
+    result = run(*args, "--as-of", day)
+    assert result.exit_code == 2, result.output
+    assert f"{day} is outside 2000-01-01 to 2099-12-31" in result.output
+
+
+# ---- 14: hangs and size limits ---------------------------------------------------------------------------------
+
+def test_too_many_equipment_items_is_a_located_error(tmp_path):
+    items = "".join(f'  - {{name: "Drill {i}", kind: power_tools}}\n' for i in range(101))
+    path = tmp_path / "p.yaml"
+    path.write_text(TINY.read_text() + "equipment:\n" + items)
+    result = run("validate", path, "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert f"{path}:31:1: equipment: has 101 items; at most 100 are allowed" in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_settings_file_that_is_a_fifo_or_device_fails_at_once(tmp_path, kind):
+    if kind == "fifo":
+        settings = tmp_path / "settings.yaml"
+        os.mkfifo(settings)
+    else:
+        settings = Path("/dev/zero")
+    done = cli("validate", TINY, "--as-of", AS_OF, env={"SECOR_DOCS_SETTINGS": str(settings)}, timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert f"{settings}: cannot read: not a regular file (a pipe or device?)" in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_logo_that_is_a_fifo_or_device_fails_at_once(tmp_path, kind):
+    folder = tmp_path / "client"
+    folder.mkdir()
+    if kind == "fifo":
+        os.mkfifo(folder / "logo.png")
+    else:
+        (folder / "logo.png").symlink_to("/dev/zero")
+    path = folder / "p.yaml"
+    path.write_text(mutate(TINY.read_text(), '  senior_manager: "Ann Lee"', '  senior_manager: "Ann Lee"\n  logo: logo.png'))
+    done = cli("build", path, "--no-pdf", "--out", tmp_path / "out", "--as-of", AS_OF, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "company.logo" in done.stderr
+    no_traceback(done.stderr)
+
+
+def _override(folder: Path, rel: str) -> Path:
+    from secor_docs.resources import templates_dir
+
+    target = folder / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((templates_dir() / rel).read_bytes())
+    return target
+
+
+def test_template_override_that_is_a_fifo_fails_at_once(tmp_path):
+    folder = tmp_path / "tpl"
+    (folder / "policies").mkdir(parents=True)
+    os.mkfifo(folder / "policies" / "health-safety-policy.docx")
+    done = cli("build", TINY, "--no-pdf", "--out", tmp_path / "out", "--as-of", AS_OF, "--templates", folder, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "health-safety-policy.docx: cannot be used as a template: not a regular file" in done.stderr
+
+
+def test_zip_bomb_template_is_refused_before_it_is_unpacked(tmp_path):
+    import zipfile
+
+    from secor_docs.resources import templates_dir
+
+    folder = tmp_path / "tpl"
+    (folder / "policies").mkdir(parents=True)
+    bomb = folder / "policies" / "health-safety-policy.docx"
+    with zipfile.ZipFile(templates_dir() / "policies" / "health-safety-policy.docx") as src, \
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info.filename))
+        with out.open("word/media/padding.bin", "w", force_zip64=True) as f:
+            block = b"\0" * 1_000_000
+            for _ in range(120):
+                f.write(block)
+    assert bomb.stat().st_size < 1_000_000
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "out", "--as-of", AS_OF, "--templates", folder)
+    assert result.exit_code == 3, result.output
+    assert "more than the 100,000,000 a template may hold (a zip bomb?)" in result.output
+
+
+def test_a_template_folder_that_is_too_big_is_refused(tmp_path):
+    folder = tmp_path / "tpl"
+    deep = folder / "a" / "b" / "c" / "d" / "e"
+    deep.mkdir(parents=True)
+    path = tmp_path / "p.yaml"
+    path.write_text(TINY.read_text() + "templates: tpl\n")
+    result = run("validate", path, "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert f"{path}:31:1: templates: 'tpl' ({folder}): template folder is nested deeper than 4 folders" in result.output
+    path.write_text(TINY.read_text() + "templates: /\n")
+    result = run("validate", path, "--as-of", AS_OF)
+    assert result.exit_code == 1 and "templates: '/' (/): template folder" in result.output, result.output
+
+
+# ---- 17: silent mistakes ---------------------------------------------------------------------------------------
+
+def test_missing_template_folders_are_errors(tmp_path):
+    missing = tmp_path / "nope"
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--templates", missing)
+    assert result.exit_code in (1, 2) and "nope" in result.output and not (tmp_path / "o" / "tiny-books-co").exists()
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("prepared_by: {name: Pat}\ntemplates: my-templates\n")
+    result = run("validate", TINY, "--as-of", AS_OF, env={"SECOR_DOCS_SETTINGS": str(settings)})
+    assert result.exit_code == 1
+    assert f"{settings}:2:1: templates: {tmp_path / 'my-templates'}: folder not found" in result.output
+    path = tmp_path / "p.yaml"
+    path.write_text(TINY.read_text() + "templates: my-templates\n")
+    result = run("build", path, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert f"{path}:31:1: templates: 'my-templates' ({tmp_path / 'my-templates'}): folder not found" in result.output
+
+
+def test_an_override_that_matches_no_template_is_a_warning(tmp_path):
+    folder = tmp_path / "tpl"
+    good = _override(folder, "policies/health-safety-policy.docx")
+    good.rename(folder / "policies" / "health-safety-polcy.docx")
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--templates", folder)
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {TINY}: {folder}/policies/health-safety-polcy.docx: matches no built-in template, so no document "
+            f"uses it; did you mean policies/health-safety-policy.docx?") in result.output
+    strict = run("validate", TINY, "--as-of", AS_OF, "--strict",
+                 env={"SECOR_DOCS_SETTINGS": str(_settings(tmp_path, folder))})
+    assert strict.exit_code == 1 and "matches no built-in template" in strict.output
+
+
+def _settings(tmp_path: Path, templates: Path) -> Path:
+    path = tmp_path / "settings.yaml"
+    path.write_text(f"templates: {templates}\n")
+    return path
+
+
+# ---- 20: messages ----------------------------------------------------------------------------------------------
+
+def test_settings_errors_use_the_profile_wording_and_say_settings(tmp_path):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("prepared_by: {nme: Pat}\nbranding: {colour: red}\n")
+    result = run("validate", TINY, env={"SECOR_DOCS_SETTINGS": str(settings)})
+    assert result.exit_code == 1
+    assert f"{settings}:1:15: prepared_by.nme: unknown key 'nme'; did you mean 'name'?" in result.output
+    assert f"{settings}:2:12: branding.colour: expected a colour written as six hex digits such as '#2E7D32'; got 'red'" in result.output
+    settings.write_text("- a\n")
+    result = run("validate", TINY, env={"SECOR_DOCS_SETTINGS": str(settings)})
+    assert f"{settings}:1:1: expected a mapping of settings fields at the top level; got a list" in result.output
+    assert "profile" not in result.output.replace(str(TINY), "")
