@@ -525,5 +525,10 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     required = {pv.name: pv.required for pv in plan.built.context["people"]}
-    return readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence, required,
-                     months, bool(profile.equipment))
+    report = readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence, required,
+                       months, bool(profile.equipment))
+    from .revisions import overdue_documents
+
+    report.overdue_documents = overdue_documents(read_manifest(evidence.parent), plan.as_of)
+    report.gaps += [f"{d}: past its review date" for d in report.overdue_documents]
+    return report

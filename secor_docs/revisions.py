@@ -428,6 +428,20 @@ def _ids(ids: list[str], limit: int = 12) -> str:
     return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
+def overdue_documents(manifest: dict | None, as_of: date) -> list[str]:
+    """Documents of a build whose next review date has come by as_of ("POL-001 Health and Safety Policy, rev. 2,
+    review due 2027-02-01")."""
+    out = []
+    for d in (manifest or {}).get("documents", []):
+        try:
+            due = date.fromisoformat(str(d.get("next_review")))
+        except ValueError:
+            continue
+        if due <= as_of:
+            out.append(f"{d.get('id')} {d.get('title')}, rev. {d.get('revision')}, review due {due.isoformat()}")
+    return out
+
+
 def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
     """PDFs of the previous build whose document did not change: no need to convert them again."""
     if not previous:
