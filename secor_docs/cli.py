@@ -91,11 +91,13 @@ def default_jobs() -> int:
 @click.option("--allow-ineligible", is_flag=True, help="Build even when the employer has more than 10 people.")
 @click.option("--templates", "templates", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder of template overrides (searched before the built-in set).")
+@click.option("--strict", is_flag=True, help="Exit 1 when the program has findings (errors or warnings), after building.")
 @reported
-def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates) -> None:
+def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates, strict) -> None:
     """Build one binder per profile (a folder means every *.yaml in it) into OUT/<slug>/."""
     from .pipeline import BuildOptions, expand_profiles, run_build
 
+    verbose = click.get_current_context().find_root().params.get("verbose", 0)
     options = BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs, force=force,
                            allow_ineligible=allow_ineligible, templates=tuple(templates))
     total = len(expand_profiles(options.profiles))
@@ -120,13 +122,43 @@ def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates
                 click.echo(f"  {line}")
         for w in r.warnings:
             click.echo(f"warning: {r.profile}: {w}", err=True)
+        for line in finding_lines(r.findings, verbose, str(r.profile)):
+            click.echo(line, err=True)
         if not r.ok:
             for line in r.error.lines():
                 click.echo(line, err=True)
     if len(results) > 1:
         click.echo(_summary(results, out))
     failed = [r.error.exit_code for r in results if not r.ok]
+    if strict and any(blocking(r.findings) for r in results if r.ok):
+        click.echo(f"{sum(len(blocking(r.findings)) for r in results)} finding(s) with --strict", err=True)
+        failed.append(1)
     sys.exit(0 if not failed else (1 if 1 in failed else max(failed)))
+
+
+def blocking(findings: list[dict]) -> list[dict]:
+    """Findings that make --strict fail: errors and warnings (notes only ask to confirm a default)."""
+    return [f for f in findings if f["severity"] in ("error", "warning")]
+
+
+def finding_lines(findings: list[dict], verbose: int, where: str) -> list[str]:
+    """A short summary of a build's findings; every finding with -v."""
+    if not findings:
+        return []
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "note")}
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    lines = [f"{where}: {len(findings)} finding(s): {summary} (listed on the Program gaps and actions page and in manifest.json"
+             f"{'' if verbose else '; -v lists them'})"]
+    if verbose:
+        for f in findings:
+            docs = f" [{', '.join(f['documents'])}]" if f["documents"] else ""
+            lines.append(f"  {f['severity']}: {f['code']}: {f['message']} Action: {f['action']} ({f['owner']}, by {f['due']}){docs}")
+    else:
+        by_code: dict[tuple, int] = {}
+        for f in findings:
+            by_code[(f["severity"], f["code"])] = by_code.get((f["severity"], f["code"]), 0) + 1
+        lines += [f"  {sev}: {code}" + (f" (x{n})" if n > 1 else "") for (sev, code), n in by_code.items()]
+    return lines
 
 
 def _summary(results, out: Path) -> str:
@@ -163,18 +195,32 @@ def validate(profiles, as_of, strict) -> None:
         warnings = lint(plan.loaded, plan.facts, plan.built)
         for line in warnings:
             click.echo(line, err=True)
-        for w in [*plan.facts.warnings, *plan.template_warnings]:
+        for w in plan.template_warnings:
             click.echo(f"{path}: warning: {w}", err=True)
+        for finding in plan.findings:
+            click.echo(validate_line(plan.loaded, finding), err=True)
         if not plan.facts.eligible:
             failed = True
             click.echo(f"{path}: {ineligibility_message(plan.facts)}", err=True)
             continue
-        if strict and (warnings or plan.facts.warnings or plan.template_warnings):
+        stopping = [f for f in plan.findings if f.severity.value in ("error", "warning")] + plan.template_warnings
+        if strict and (warnings or stopping):
             failed = True
-            click.echo(f"{path}: {len(warnings) + len(plan.facts.warnings) + len(plan.template_warnings)} warning(s) with --strict", err=True)
+            click.echo(f"{path}: {len(warnings) + len(stopping)} warning(s) with --strict", err=True)
             continue
-        click.echo(f"{path}: valid ({len(plan.documents)} documents planned{', ' + str(len(warnings)) + ' warnings' if warnings else ''})")
+        extra = (f", {len(warnings)} warnings" if warnings else "") + (f", {len(plan.findings)} findings" if plan.findings else "")
+        click.echo(f"{path}: valid ({len(plan.documents)} documents planned{extra})")
     sys.exit(1 if failed else 0)
+
+
+def validate_line(loaded, finding) -> str:
+    """`file:line:col: severity: field: message [code]` for a finding with a profile path, else `file: severity: ...`."""
+    text = f"{finding.message} [{finding.code}]"
+    if finding.path:
+        located = str(loaded.source.problem(finding.path, text))
+        head, rest = located[:located.index(": ")], located[located.index(": ") + 2:]
+        return f"{head}: {finding.severity.value}: {rest}"
+    return f"{loaded.path}: {finding.severity.value}: {text}"
 
 
 @main.command(name="list")

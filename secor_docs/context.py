@@ -15,6 +15,8 @@ from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
+from .obligations import (EXPIRY_WARNING_DAYS, FirstAidCoverage, Obligations, TrainingState, TrainingStatus,
+                          derive_obligations, position_requirements, training_status)
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
@@ -24,8 +26,6 @@ SITE_KIND_TITLES = {"office": "Office", "shop": "Shop", "yard": "Yard", "field":
 EVERY = {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month", "quarterly": "every three months",
          "semiannual": "every six months", "annual": "once a year"}
 PER_YEAR = {"weekly": 52, "biweekly": 26, "monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
-EXPIRY_WARNING_DAYS = 60
-FIRST_AID_RANK = {"basic": 1, "intermediate": 2, "advanced": 3}
 DASH = "\u2014"
 
 
@@ -49,16 +49,7 @@ class Built:
     tasks: list[AssessedTask]
     hazards: dict[str, ResolvedHazard]
     matrix: Matrix
-
-
-def _match_course(course_name: str, library: Library) -> str | None:
-    name = course_name.lower()
-    for key, course in library.training.items():
-        for alias in [course.name, *course.aliases]:
-            a = alias.lower()
-            if a and (a in name or name in a):
-                return key
-    return None
+    obligations: Obligations
 
 
 def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
@@ -74,66 +65,33 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     current = [p for p in profile.people if is_current(p, as_of)]
     senior = next(p for p in profile.people if p.name == profile.company.senior_manager)
 
-    # ---- training requirements per position ----
-    def required_training(position_id: str, person: Person | None = None) -> list[str]:
-        keys = ["orientation", "violence_harassment_prevention"]
-        pos = positions_by_id[position_id]
-        for task in pos.tasks:
-            for hk in task.hazards:
-                keys += list(hazards[hk].training)
-            if task.working_alone:
-                keys.append("working_alone")
-        if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
-            keys.append("whmis")
-        if person is not None:
-            if person.first_aid:
-                keys.append("first_aid")
-            if person.health_safety_representative:
-                keys.append("hsr_training")
-            if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
-                keys.append("supervisor_safety")
-        role_only = {"supervisor_safety", "hsr_training", "first_aid"}  # given by role below, not by a hazard
-        seen = []
-        for k in keys:
-            if k in library.training and k not in seen and (k not in role_only or person is not None and k in role_keys(person)):
-                seen.append(k)
-        return seen
+    obligations = derive_obligations(profile, facts, library, hazards, tasks)
 
-    def role_keys(person: Person) -> set[str]:
-        keys = set()
-        if person.health_safety_representative:
-            keys.add("hsr_training")
-        if person.role in ("supervisor", "manager", "owner") and not facts.owner_only:
-            keys.add("supervisor_safety")
-        if person.first_aid:  # designated first aiders keep their certificate current (first aid assessment)
-            keys.add("first_aid")
-        return keys
+    def required_training(position_id: str) -> list[str]:
+        return [r.key for r in position_requirements(profile, facts, library, hazards, position_id)]
 
-    def training_status(person: Person, key: str) -> View:
-        course = library.training[key]
-        records = [t for t in person.training if _match_course(t.course, library) == key]
-        if key == "first_aid" and person.first_aid:
-            return v(key=key, name=course.name, completed=DASH, expires=person.first_aid.expires.isoformat(),
-                     status=_expiry_status(person.first_aid.expires, as_of), ok=person.first_aid.expires >= as_of)
-        if not records:
-            return v(key=key, name=course.name, completed=DASH, expires=DASH, status="Needed", ok=False)
-        best = max(records, key=lambda t: t.completed)
-        expires = best.expires
-        if expires is None and course.renew_years:
-            try:
-                expires = best.completed.replace(year=best.completed.year + course.renew_years)
-            except ValueError:
-                expires = best.completed.replace(year=best.completed.year + course.renew_years, day=28)
-        status = _expiry_status(expires, as_of) if expires else "Current (no expiry)"
-        return v(key=key, name=course.name, completed=best.completed.isoformat(),
-                 expires=expires.isoformat() if expires else "No expiry", status=status,
-                 ok=expires is None or expires >= as_of)
+    def training_view(st: TrainingStatus) -> View:
+        course = library.training[st.key]
+        if st.key == "first_aid" and st.completed is None and st.expires is not None:
+            completed = DASH
+        else:
+            completed = st.completed.isoformat() if st.completed else DASH
+        if st.state is TrainingState.MISSING:
+            expires = DASH
+        else:
+            expires = st.expires.isoformat() if st.expires else "No expiry"
+        return v(key=st.key, name=course.name, completed=completed, expires=expires, status=_status_text(st),
+                 ok=st.ok, state=st.state.value, basis=st.requirement.basis.value, citation=st.requirement.citation,
+                 because=list(st.requirement.because))
 
     def person_view(p: Person) -> View:
         pos = positions_by_id.get(p.position)
         fa = p.first_aid
-        req = required_training(p.position, p)
-        statuses = [training_status(p, k) for k in req]
+        known = obligations.training.get(p.name)
+        if known is None:  # not current on --as-of (a senior manager who starts later): same rules, computed here
+            known = tuple(training_status(p, r, library, as_of)
+                          for r in position_requirements(profile, facts, library, hazards, p.position, p))
+        statuses = [training_view(st) for st in known]
         return v(
             name=p.name, role=p.role, role_title=ROLE_TITLES[p.role], position_id=p.position,
             position_title=pos.title if pos else p.position, title=pos.title if pos else ROLE_TITLES[p.role],
@@ -196,9 +154,11 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     # ---- tasks and positions ----
     def task_view(t: AssessedTask, index: int) -> View:
         steps = list(t.steps) or generated_steps(t)
+        plan = obligations.check_in_for(t.position_id, t.name)
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
                  hazards=[hazard_views[h.key] for h in t.hazards], critical=t.flagged_critical,
                  is_critical=t in critical, working_alone=t.working_alone,
+                 check_in=plan.interval if plan else 0, check_in_tightened=bool(plan and plan.tightened),
                  top_initial=_risk(t.top_initial), top_residual=_risk(t.top_residual),
                  steps=steps, steps_from_profile=bool(t.steps), checked_by=checker_for(t.position_id),
                  ppe=sorted({p for h in t.hazards for p in h.controls.ppe}),
@@ -227,52 +187,41 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     # ---- sites, first aid, emergencies ----
     first_aiders = [pv for pv in people_views if pv.first_aid_current]
 
-    def first_aid_for(site) -> View:
-        tables = library.first_aid.get("tables", {})
-        table = tables.get(site.hazard_class, {})
-        dist = next(s.distance_class for s in facts.sites if s.name == site.name)
-        row = next((r for r in table.get("rows", []) if r["min_workers"] <= site.workers_per_shift
-                    and (r.get("max_workers") is None or site.workers_per_shift <= r["max_workers"])), None)
-        if row is None:
-            return v(available=False, table=table.get("table", "Schedule 2"), distance_class=dist, text="Requirement not found in the first aid table data; check Schedule 2 by hand.",
-                     basic=0, intermediate=0, advanced=0, kit=DASH, extras=[], met=False, gaps=["Table lookup failed"], holders=[])
-        cell = row[dist]
-        kits = library.first_aid.get("kits", {})
-        extras_names = library.first_aid.get("extras", {})
-        need = {lvl: int(cell.get(lvl, 0) or 0) for lvl in ("basic", "intermediate", "advanced")}
-        gaps = []
-        # Higher certificates satisfy lower requirements; fill the highest levels first.
-        pool = sorted(first_aiders, key=lambda pv: -FIRST_AID_RANK[pv.first_aid_level.lower()])
-        assigned: list = []
-        for lvl in ("advanced", "intermediate", "basic"):
-            for _ in range(need[lvl]):
-                match = next((pv for pv in pool if pv not in assigned and FIRST_AID_RANK[pv.first_aid_level.lower()] >= FIRST_AID_RANK[lvl]), None)
-                if match is None:
-                    gaps.append(f"1 more {lvl} first aider needed")
-                else:
-                    assigned.append(match)
-        parts = [f"{n} {lvl} first aider{'s' if n > 1 else ''}" for lvl, n in need.items() if n]
-        kit = kits.get(cell.get("kit")) if cell.get("kit") else ""
-        return v(available=True, table=table.get("table", "Schedule 2"), distance_class=dist,
-                 basic=need["basic"], intermediate=need["intermediate"], advanced=need["advanced"],
-                 first_aiders_text=", ".join(parts) if parts else "No designated first aider required (one worker per shift); the worker carries a personal kit",
-                 kit=kit or DASH, extras=[extras_names.get(e, e) for e in cell.get("extras", [])],
-                 per_additional_100=cell.get("per_additional_100") or {},
-                 assigned=[f"{pv.name} ({pv.first_aid_text})" for pv in assigned],
-                 met=not gaps, gaps=gaps, holders=[f"{pv.name} ({pv.first_aid_text})" for pv in first_aiders])
+    first_aid_kits = library.first_aid.get("kits", {})
+    first_aid_extras = library.first_aid.get("extras", {})
 
-    def site_emergencies(site) -> list[str]:
-        if site.emergencies:
-            keys = list(site.emergencies)
-        else:
-            keys = [k for k, em in library.emergencies.items() if site.kind in em.applies_to_site_kinds]
-            for hk in used_keys:
-                for ek in hazards[hk].emergencies:
-                    if ek not in keys:
-                        keys.append(ek)
-            if facts.working_alone and "missing_worker" in library.emergencies and "missing_worker" not in keys:
-                keys.append("missing_worker")
-        return [k for k in keys if k in library.emergencies]
+    def aider_text(a) -> str:
+        return f"{a.name} ({a.level.title()} (expires {a.expires.isoformat()}))"
+
+    def coverage_view(c: FirstAidCoverage) -> View:
+        if not c.available:
+            return v(available=False, table=c.table, distance_class=c.distance_class, shift=c.shift, workers=c.workers,
+                     text="Requirement not found in the first aid table data; check Schedule 2 by hand.",
+                     basic=0, intermediate=0, advanced=0, kit=DASH, extras=[], met=False, gaps=["Table lookup failed"],
+                     holders=[aider_text(a) for a in c.holders], assigned=[], first_aiders_text="", per_additional_100={},
+                     assumed=c.assumed)
+        need = {"basic": c.basic, "intermediate": c.intermediate, "advanced": c.advanced}
+        parts = [f"{n} {lvl} first aider{'s' if n > 1 else ''}" for lvl, n in need.items() if n]
+        return v(available=True, table=c.table, distance_class=c.distance_class, shift=c.shift, workers=c.workers,
+                 basic=c.basic, intermediate=c.intermediate, advanced=c.advanced,
+                 first_aiders_text=", ".join(parts) if parts else "No designated first aider required (one worker per shift); the worker carries a personal kit",
+                 kit=(first_aid_kits.get(c.kit) or DASH) if c.kit else DASH,
+                 extras=[first_aid_extras.get(e, e) for e in c.extras], per_additional_100=dict(c.per_additional_100),
+                 assigned=[aider_text(a) for a in c.assigned], met=c.met,
+                 gaps=[f"1 more {lvl} first aider needed" for lvl in c.missing],
+                 holders=[aider_text(a) for a in c.holders], assumed=c.assumed)
+
+    def first_aid_for(site) -> tuple[View, list[View]]:
+        """The site's first aid view (its largest shift, with every shift's gaps) and one view per shift."""
+        shifts = [coverage_view(c) for c in obligations.first_aid_at(site.name)]
+        if len(shifts) == 1:
+            return shifts[0], shifts
+        top = max(shifts, key=lambda s: (s.workers, s.basic + s.intermediate + s.advanced))
+        gaps = [f"{s.shift}: {g}" for s in shifts for g in s.gaps]
+        assigned = list(dict.fromkeys(a for s in shifts for a in s.assigned))
+        holders = list(dict.fromkeys(h for s in shifts for h in s.holders))
+        return View(**{**vars(top), "gaps": gaps, "met": not gaps and all(s.met for s in shifts), "assigned": assigned,
+                       "holders": holders}), shifts
 
     def emergency_view(key: str) -> View:
         em = library.emergencies[key]
@@ -290,31 +239,34 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                 areas.append(v(area=hazards[hk].name, items=list(lines)))
         return areas
 
-    def responders_for(site, emergencies: list[str]) -> list[View]:
-        leads = supervisors or [senior_view]
-        rows = [v(duty="Evacuation lead and head count", names=", ".join(p.name for p in leads[:2])),
-                v(duty="Calls 911 and meets emergency services", names=senior_view.name if not supervisors else supervisors[0].name)]
-        rows.append(v(duty="First aid", names=", ".join(f"{p.name} ({p.first_aid_level})" for p in first_aiders) or "No one holds a current certificate: see the first aid assessment"))
-        if "fall_rescue" in emergencies:
-            trained = [pv.name for pv in people_views if any(s.key == "fall_protection" and s.ok for s in pv.required)]
-            rows.append(v(duty="Fall rescue (suspended worker)", names=", ".join(trained) or "Not yet designated: train workers in fall protection and rescue"))
-        if "fire" in emergencies:
-            rows.append(v(duty="First response with fire extinguisher", names=", ".join(p.name for p in (supervisors or [senior_view]))))
+    def responders_for(site) -> list[View]:
+        rows = []
+        levels = {a.name: a.level for c in obligations.first_aid_at(site.name) for a in c.holders}
+        for d in obligations.responders[site.name].duties:
+            if not d.names:
+                names = f"Open gap: {d.why_empty}; see Program gaps and actions"
+            elif d.duty == "First aid":
+                names = ", ".join(f"{n} ({levels[n].title()})" for n in d.names)
+            else:
+                names = ", ".join(d.names)
+            rows.append(v(duty=d.duty, names=names, open=not d.names))
         return rows
 
     site_views = []
     for site in profile.sites:
         fac = site.health_facility
         dist = next(s.distance_class for s in facts.sites if s.name == site.name)
+        first_aid, shift_views = first_aid_for(site)
         muster = site.muster_point or "Set at the start of each job, marked on the field level hazard assessment and shown to everyone on site"
         site_views.append(v(
             name=site.name, kind=site.kind, kind_title=SITE_KIND_TITLES[site.kind], address=site.address,
             hazard_class=site.hazard_class, hazard_class_title=site.hazard_class.title(),
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
-            distance_class=dist, muster_point=muster, emergencies=[emergency_view(k) for k in site_emergencies(site)],
-            checklist=checklist_for(site), responders=responders_for(site, site_emergencies(site)),
-            first_aid=first_aid_for(site), label=site.name, title=site.name, ident=site.name))
+            distance_class=dist, muster_point=muster, emergencies=[emergency_view(k) for k in obligations.emergencies[site.name]],
+            checklist=checklist_for(site), responders=responders_for(site),
+            first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
+            people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
 
     # ---- equipment ----
     equipment_views = []
@@ -407,7 +359,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     }
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
              "hazards": list(hazard_views.values()), "critical_tasks": critical_views}
-    return Built(context, items, tasks, hazards, matrix)
+    return Built(context, items, tasks, hazards, matrix, obligations)
 
 
 def headcount_band(count: int) -> str:
@@ -429,9 +381,14 @@ def edition_view(effective: date, as_of: date) -> dict:
             "review_due": program_review_due(effective, as_of)}
 
 
-def _expiry_status(expires: date, as_of: date) -> str:
-    if expires < as_of:
-        return f"EXPIRED {expires.isoformat()}"
-    if (expires - as_of).days <= EXPIRY_WARNING_DAYS:
-        return f"Expires soon ({expires.isoformat()})"
+def _status_text(st: TrainingStatus) -> str:
+    """The status column of the training matrix (display only: checks read `TrainingStatus.state`)."""
+    if st.state is TrainingState.MISSING:
+        return "Needed"
+    if st.state is TrainingState.NO_EXPIRY:
+        return "Current (no expiry)"
+    if st.state is TrainingState.EXPIRED:
+        return f"EXPIRED {st.expires.isoformat()}"
+    if st.state is TrainingState.EXPIRING:
+        return f"Expires soon ({st.expires.isoformat()})"
     return "Current"

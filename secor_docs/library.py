@@ -74,6 +74,7 @@ class Course(Data):
     renew_years: int | None = None
     note: str | None = None
     legal: bool = False
+    cite: str | None = None   # the section that requires it, for courses with legal: true
 
 
 class IndustryTask(Data):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from .context import Built
 from .facts import Facts
+from .obligations import TrainingState
 from .profile import LoadedProfile
 
 
@@ -22,7 +23,6 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
     """`file:line:col: warning: field: message` lines."""
     profile = loaded.profile
     found: list[Warning_] = []
-    used = {k for pos in profile.positions for t in pos.tasks for k in t.hazards}
     high = built.matrix.top_rank - 1 if built.matrix.top_rank >= 2 else built.matrix.top_rank
     for i, pos in enumerate(profile.positions):
         for j, task in enumerate(pos.tasks):
@@ -31,18 +31,15 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
                 if h.residual.rank >= high and h.ppe_only:
                     found.append(Warning_(("positions", i, "tasks", j, "hazards", k),
                                           f"'{h.name}' stays {h.residual.band} after controls and is controlled by PPE only; add elimination, engineering or administrative controls"))
-        for j, h in enumerate(pos.custom_hazards):
-            if h.id not in used:
-                found.append(Warning_(("positions", i, "custom_hazards", j, "id"), f"custom hazard '{h.id}' is not used by any task"))
         holders = [p for p in profile.people if p.position == pos.id and p.name in facts.current_people]
         if not holders:
             found.append(Warning_(("positions", i, "id"), f"nobody currently holds the position '{pos.title}'"))
-    people = {pv.name: pv for pv in built.context["people"]}
+    training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
     courses = load_library().training
     for i, pos in enumerate(profile.positions):
-        holders = [people[p.name] for p in profile.people if p.position == pos.id and p.name in people]
+        holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
             continue
         for j, task in enumerate(pos.tasks):
@@ -53,11 +50,12 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:
                     continue  # company-delivered topics are covered by orientation; first aid by the first aid assessment
-                statuses = [s for h in holders for s in h.required if s.key == key]
+                statuses = [s for h in holders for s in training[h] if s.key == key]
                 if statuses and not any(s.ok for s in statuses):
-                    expired = [s for s in statuses if s.status.startswith("EXPIRED")]
+                    expired = [s for s in statuses if s.state is TrainingState.EXPIRED]
                     what = "has expired for everyone holding it" if expired and len(expired) == len(statuses) else "is held by nobody who does it"
                     found.append(Warning_(("positions", i, "tasks", j, "hazards"), f"task '{task.name}' needs '{course.name}' training, which {what}"))
+    people = training
     for i, person in enumerate(profile.people):
         if person.under_18 and person.name in people:
             alone = [t.name for t in next(p for p in profile.positions if p.id == person.position).tasks if t.working_alone]

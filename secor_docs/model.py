@@ -150,6 +150,11 @@ class HealthFacility(Strict):
     travel_minutes: Annotated[StrictInt, Field(ge=0, le=10_000)]
 
 
+class Shift(Strict):
+    name: Name = Field(description="Shift name as the crew knows it, e.g. 'Day shift' or 'Night cleaning'.")
+    people: list[Name] = Items("shift_people", min_length=1, description="Names (from `people`) of everyone who works this shift at this site. Schedule 2 first aid is assessed per shift from the designated first aiders on this list, and the site's emergency responders are chosen from the people on its shifts.")
+
+
 class Site(Strict):
     name: Name
     kind: Literal["office", "shop", "yard", "field", "client_site"]
@@ -159,6 +164,7 @@ class Site(Strict):
     health_facility: HealthFacility
     muster_point: Text | None = None
     emergencies: list[Key] | None = Items("emergencies", default=None)
+    shifts: list[Shift] | None = Items("shifts", default=None, description="Optional: who works at this site and when. Without it, every current person is assumed to work at every site on one day shift of `workers_per_shift` workers (validate prints a note); with it, first aid coverage, responders and workers per shift come from the people listed on each shift.")
 
 
 class EquipmentItem(Strict):

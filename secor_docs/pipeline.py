@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
+from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
 from .errors import (ConversionError, Problem, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
@@ -48,7 +49,8 @@ class BuildResult:
     ok: bool = False
     documents: int = 0
     pages: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # notes about the build itself (backups, --allow-ineligible)
+    findings: list[dict] = field(default_factory=list)  # program findings (Finding.as_dict), as in manifest.json
     seconds: float = 0.0
     error: SecorError | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -69,6 +71,7 @@ class Plan:
     as_of: date
     env: object
     template_warnings: list[str] = field(default_factory=list)
+    findings: tuple = ()   # findings.Finding, every one of this build (consistency.all_findings)
 
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
@@ -117,8 +120,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
+    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents))))
+    built.context["findings"] = finding_views(findings, documents)
     plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env,
-                search.unmatched())
+                search.unmatched(), findings)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -255,7 +260,9 @@ def unchanged_build(path: Path, options: BuildOptions, raw_key: tuple[str, str] 
     except (SecorError, OSError):
         return None
     return BuildResult(profile=path, company=previous["company"], slug=slug, ok=True, documents=len(previous["documents"]),
-                       pages=(previous.get("binder") or {}).get("pages") or 0, warnings=list(previous.get("warnings") or []),
+                       pages=(previous.get("binder") or {}).get("pages") or 0,
+                       warnings=[w["message"] for w in previous.get("warnings") or [] if isinstance(w, dict) and w.get("code") == BUILD_NOTE],
+                       findings=[w for w in previous.get("warnings") or [] if isinstance(w, dict) and w.get("code") != BUILD_NOTE],
                        changes=["Nothing changed since the last build; every file kept as it was."],
                        seconds=time.perf_counter() - started)
 
@@ -275,7 +282,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                           check_templates=False)
         result.timings["load_and_plan"] = time.perf_counter() - t0
         result.company, result.slug = plan.loaded.profile.company.legal_name, plan.slug
-        result.warnings = list(plan.facts.warnings) + plan.template_warnings
+        result.findings = [f.as_dict() for f in plan.findings]
+        result.warnings = list(plan.template_warnings)
         if not plan.facts.eligible:
             result.warnings.append("built although not eligible for SECOR (--allow-ineligible)")
         prepare_out_dir(options.out)
@@ -304,7 +312,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                                                                    inputs)
                 manifest["inputs_key"] = key if conversion_error is None else None
                 manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
-                manifest["warnings"] = result.warnings
+                manifest["warnings"] = result.findings + [build_note(w) for w in result.warnings]
                 write_manifest(staging, manifest)
                 result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
@@ -499,6 +507,15 @@ def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -
     return results
 
 
+BUILD_NOTE = "build-note"
+
+
+def build_note(message: str) -> dict:
+    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
+    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
+            "documents": []}
+
+
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     """portfolio.csv: one line per company, for consultants building many clients."""
     import csv
@@ -507,10 +524,14 @@ def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     path = out / "portfolio.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error"])
+        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error",
+                         "finding_errors", "finding_codes"])
         for r in results:
+            errors = sum(1 for f in r.findings if f["severity"] == "error")
+            codes = " ".join(sorted({f["code"] for f in r.findings}))
             writer.writerow([str(r.profile), r.company, "built" if r.ok else "failed", r.documents, r.pages,
-                             len(r.warnings), f"{r.seconds:.1f}", "" if r.ok else " | ".join(r.error.lines())])
+                             len(r.findings) + len(r.warnings), f"{r.seconds:.1f}",
+                             "" if r.ok else " | ".join(r.error.lines()), errors, codes])
     return path
 
 
@@ -524,9 +545,9 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     evidence = evidence or Path("build") / slugify(profile.company.legal_name) / EVIDENCE
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
-    required = {pv.name: pv.required for pv in plan.built.context["people"]}
-    report = readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence, required,
-                       months, bool(profile.equipment))
+    courses = {k: c.name for k, c in load_library().training.items()}
+    report = readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence,
+                       plan.built.obligations.training, months, bool(profile.equipment), courses)
     from .revisions import overdue_documents
 
     report.overdue_documents = overdue_documents(read_manifest(evidence.parent), plan.as_of)

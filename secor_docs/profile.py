@@ -320,3 +320,19 @@ def health_safety_representative_is_current(p: Profile, lib: Library, path: Path
     for i, person in enumerate(p.people):
         if person.health_safety_representative and person.end_date is not None:
             yield ("people", i, "health_safety_representative"), f"'{person.name}' has left (end_date) and cannot be the health and safety representative"
+
+
+@rule
+def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
+    names = [x.name for x in p.people]
+    for i, site in enumerate(p.sites):
+        seen_shifts: set[str] = set()
+        for j, shift in enumerate(site.shifts or []):
+            if shift.name in seen_shifts:
+                yield ("sites", i, "shifts", j, "name"), f"shift '{shift.name}' is listed twice at '{site.name}'; shift names must be unique per site"
+            seen_shifts.add(shift.name)
+            for k, name in enumerate(shift.people):
+                if name not in names:
+                    yield ("sites", i, "shifts", j, "people", k), f"'{name}' is not the name of anyone in people{_suggest(name, names)}"
+                elif shift.people.index(name) != k:
+                    yield ("sites", i, "shifts", j, "people", k), f"'{name}' is listed twice on this shift"

@@ -10,9 +10,9 @@ from .evidence import needed_records
 from .facts import Facts, is_current
 from .frameworks import Framework, RecordType
 from .model import Profile
+from .obligations import EXPIRY_WARNING_DAYS, TrainingState
 
 DATED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\b")
-EXPIRY_WARNING_DAYS = 60
 # How finely each frequency is checked across the window: months, or blocks of several months.
 BUCKET_MONTHS = {"weekly": 1, "biweekly": 1, "monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12,
                  "per_task": 1, "per_equipment_use": 1}
@@ -143,8 +143,10 @@ def check_record(key: str, record: RecordType, folder: Path, profile: Profile, f
     return status
 
 
-def people_issues(profile: Profile, facts: Facts, required: dict[str, list]) -> list[str]:
-    """Expired or soon-expiring certificates, and training required but missing, per current person."""
+def people_issues(profile: Profile, facts: Facts, required: dict[str, tuple], courses: dict[str, str] | None = None) -> list[str]:
+    """Expired or soon-expiring certificates, and training required but missing, per current person.
+    `required`: person name -> obligations.TrainingStatus tuple; `courses`: training key -> course name."""
+    courses = courses or {}
     issues = []
     soon = facts.as_of + timedelta(days=EXPIRY_WARNING_DAYS)
     for p in profile.people:
@@ -155,15 +157,16 @@ def people_issues(profile: Profile, facts: Facts, required: dict[str, list]) -> 
                 issues.append(f"{p.name}: {p.first_aid.level} first aid certificate expired {p.first_aid.expires.isoformat()}")
             elif p.first_aid.expires <= soon:
                 issues.append(f"{p.name}: {p.first_aid.level} first aid certificate expires {p.first_aid.expires.isoformat()} (within {EXPIRY_WARNING_DAYS} days)")
-        for status in required.get(p.name, []):
+        for status in required.get(p.name, ()):
             if status.key == "first_aid":
                 continue
-            if status.status == "Needed":
-                issues.append(f"{p.name}: {status.name} training required by their tasks but not recorded")
-            elif status.status.startswith("EXPIRED"):
-                issues.append(f"{p.name}: {status.name} expired {status.expires}")
-            elif status.status.startswith("Expires soon"):
-                issues.append(f"{p.name}: {status.name} expires {status.expires} (within {EXPIRY_WARNING_DAYS} days)")
+            name = status.requirement.key.replace("_", " ")
+            if status.state is TrainingState.MISSING:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} training required by their tasks but not recorded")
+            elif status.state is TrainingState.EXPIRED:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} expired {status.expires.isoformat()}")
+            elif status.state is TrainingState.EXPIRING:
+                issues.append(f"{p.name}: {courses.get(status.key, name)} expires {status.expires.isoformat()} (within {EXPIRY_WARNING_DAYS} days)")
     return issues
 
 
@@ -179,8 +182,8 @@ def next_anniversary(anniversary: date, as_of: date) -> date:
         year += 1
 
 
-def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Path, required: dict[str, list],
-              months: int | None = None, has_equipment: bool = True) -> Readiness:
+def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Path, required: dict[str, tuple],
+              months: int | None = None, has_equipment: bool = True, courses: dict[str, str] | None = None) -> Readiness:
     window_months, start, end = window_for(profile, facts.as_of, months)
     needed = needed_records(framework, facts, has_equipment)
     statuses = []
@@ -194,7 +197,7 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
             gaps.append(f"{s.name} ({s.folder}): none dated in {period}")
         for person in s.missing_people:
             gaps.append(f"{s.name} ({s.folder}): none for {person}")
-    people = people_issues(profile, facts, required)
+    people = people_issues(profile, facts, required, courses)
     gaps += people
     if facts.hsr_required and facts.representative is None:
         gaps.append("no health and safety representative is named (required at 5 to 19 workers, OHS Act s.14)")
