@@ -74,12 +74,13 @@ def _toc(elements, docs, layout: Layout | None) -> list[View]:
 def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], render_front, workdir: Path,
                      target: Path, metadata: dict[str, str], day: date, jobs: int = 1, render_late=None,
                      convert_first: dict[int, Path] | None = None, guess: dict | None = None,
-                     reuse: dict[str, tuple[str, Path]] | None = None) -> Layout:
+                     reuse: dict[str, tuple[str, Path]] | None = None, late_index: int | None = None) -> Layout:
     """Lay out the binder until page numbers settle, then merge it.
 
     `render_front(template, binder_view, path)` renders one front-matter DOCX (cover, contents or divider).
-    `render_late(pages, path)`, when given, renders the last document (the evidence index), which prints the binder
-    pages of all the others; it is laid out with the front matter, so its own length moves nothing before it.
+    `render_late(pages, path)`, when given, renders the document at `late_index` (the evidence index, last by
+    default), which prints the binder pages of all the others; it is laid out with the front matter, so its own
+    length moves nothing before it (when documents follow it, the passes repeat until their pages settle).
     `convert_first` maps positions in `docs` to DOCX files still to convert: they go through LibreOffice together
     with the first front-matter pass, so a cold build starts LibreOffice once for almost everything.
     `guess` ({"pages": {doc id: pages}, "front": {key: pages}}, from the previous build) is the first layout tried.
@@ -119,12 +120,12 @@ def build_binder_pdf(*, elements: list[tuple[str, str]], docs: list[BinderDoc], 
         pending = {}
         counts = {k: pdf_pages(pdfs[p]) for k, p in front.items()}
         if render_late is not None:
-            docs[-1].pdf, docs[-1].pages = pdfs[front["late"]], counts["late"]
+            late = len(docs) - 1 if late_index is None else late_index
+            docs[late].pdf, docs[late].pages = pdfs[front["late"]], counts["late"]
         log.debug("binder layout pass %d: front matter pages %s", attempt + 1, counts)
         printed = layout
         layout = compute_layout(used, docs, counts["cover"], counts["contents"], {eid: counts[f"element:{eid}"] for eid, _ in used})
-        # Settled when the pages printed in this pass are the real ones. The evidence index comes last: its own
-        # length moves no other page.
+        # Settled when the pages printed in this pass are the real ones.
         if printed.start == layout.start:
             break
     else:

@@ -9,7 +9,6 @@ from pathlib import Path
 from .assemble import CONTENTS, COVER, DIVIDER, BinderDoc, build_binder_pdf
 from .binder_docx import BackgroundWordBinder, InlineWordBinder
 from .context import View
-from .catalog import load_catalog
 from .convert import normalise_pdf, pdf_pages
 from .determinism import sha256
 from .documents import LATE, DocumentRenderer
@@ -102,8 +101,6 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         return {d["id"]: d["binder_page"] for d in manifest["documents"]}
     t0 = time.perf_counter()
     late_index = next((i for i, d in enumerate(plan.documents) if d.key == LATE), None)
-    if late_index is not None and late_index != len(plan.documents) - 1:
-        raise RuntimeError("the evidence index must be the last document of the catalog")
     reuse = {docx: pdf for docx, pdf in (reuse or {}).items() if late_index is None or docx != docx_files[late_index]}
     docs, convert_first = [], {}
     for i, (rec, docx) in enumerate(zip(records, docx_files)):
@@ -121,9 +118,10 @@ def produce_pdfs(plan, renderer: DocumentRenderer, records: list[dict], docx_fil
         if late_index is not None:
             late = lambda pages, path: renderer.render(plan.documents[late_index], path, pages)  # noqa: E731
         layout = build_binder_pdf(
-            elements=[(e.id, e.name) for e in load_catalog().elements], docs=docs, workdir=work,
+            elements=[(e.id, e.name) for e in plan.framework.elements], docs=docs, workdir=work,
             target=folder / "binder.pdf", day=plan.as_of, jobs=jobs, render_late=late, convert_first=convert_first,
             render_front=renderer.render_front, guess=layout_guess(previous), reuse=previous_parts(previous, target),
+            late_index=late_index,
             metadata={"/Title": f"{company}: SECOR Health and Safety Program", "/Author": company,
                       "/Subject": f"SECOR binder for the {plan.loaded.profile.company.certifying_partner} audit, {plan.as_of.isoformat()}",
                       "/Keywords": "SECOR; Alberta; health and safety program"})
@@ -164,8 +162,9 @@ def start_word_binder(plan, renderer: DocumentRenderer, records: list[dict], doc
     the PDF layout."""
     cover = work / "word cover.docx"
     renderer.render_front(COVER, View(toc=[], element=None), cover)
-    labels = {element.id: f"Element {element.id}: {element.name}" for element in load_catalog().elements}
-    documents = [word_entry(r, d) for i, (r, d) in enumerate(zip(records, docx_files)) if i != late_index]
+    labels = {element.id: f"Element {element.id}: {element.name}" for element in plan.framework.elements}
+    # the evidence index is composed last, into the place kept for it (its path is None until then)
+    documents = [word_entry(r, d if i != late_index else None) for i, (r, d) in enumerate(zip(records, docx_files))]
     company = plan.loaded.profile.company.legal_name
     kind = BackgroundWordBinder if jobs > 1 else InlineWordBinder
     return kind(cover, labels, documents, target, plan.as_of, f"{company}: SECOR Health and Safety Program", company)

@@ -221,7 +221,10 @@ class WordBinder:
         self.composer = SectionComposer(Document(str(cover)))
         self.contents_at = self.composer.append_index()
         self.labels = labels                 # element id -> "Element N: name"
-        self.slots: dict[str, int] = {}      # element id -> body index where its divider goes
+        # element id -> (body index where its divider goes, order of arrival); the same for the evidence index
+        self.slots: dict[str, tuple[int, int]] = {}
+        self.late_at: tuple[int, int] | None = None
+        self.arrivals = 0
 
     @classmethod
     def composed(cls, cover: Path, labels: dict[str, str], documents: list[tuple[str, str, Path]]) -> WordBinder:
@@ -230,17 +233,34 @@ class WordBinder:
             binder.add(*entry)
         return binder
 
-    def add(self, element_id: str, label: str, path: Path) -> None:
-        self.slots.setdefault(element_id, self.composer.append_index())
+    def add(self, element_id: str, label: str, path: Path | None) -> None:
+        """Append a document; a None path keeps its place for the evidence index, which comes last."""
+        if element_id not in self.slots:
+            self.slots[element_id] = (self.composer.append_index(), self.arrivals)
+            self.arrivals += 1
+        if path is None:
+            self.late_at = (self.composer.append_index(), self.arrivals)
+            self.arrivals += 1
+            return
         doc = Document(str(path))
         _mark_entry(doc, label, 2)
         self.composer.append(doc)
 
     def finish(self, rows: list[tuple[int, str, int]], dividers: dict[str, Path], late: tuple[str, str, Path] | None) -> None:
-        if late is not None:
+        if late is not None and self.late_at is None:
             self.add(*late)
-        for element_id, index in sorted(self.slots.items(), key=lambda item: item[1], reverse=True):
-            divider = Document(str(dividers[element_id]))  # from the back, so earlier slots keep their index
+        inserts = [(index, arrival, element_id) for element_id, (index, arrival) in self.slots.items()]
+        if late is not None and self.late_at is not None:
+            inserts.append((*self.late_at, None))
+        # From the back, so earlier slots keep their index; at one index the later arrival goes in first, so the
+        # earlier one lands in front of it (a divider before the evidence index it opens).
+        for index, _, element_id in sorted(inserts, key=lambda item: item[:2], reverse=True):
+            if element_id is None:
+                doc = Document(str(late[2]))
+                _mark_entry(doc, late[1], 2)
+                self.composer.insert(index, doc)
+                continue
+            divider = Document(str(dividers[element_id]))
             _mark_entry(divider, self.labels[element_id], 1)
             self.composer.insert(index, divider)
         body = self.composer.doc.element.body

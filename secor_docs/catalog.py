@@ -47,6 +47,16 @@ class Catalog(BaseModel):
 
 
 @dataclass(frozen=True)
+class Sections:
+    """The binder's sections (the certifying partner's audit elements) and where each catalog document is filed."""
+    elements: tuple[tuple[str, str], ...]   # (element id, name) in binder order
+    file_under: dict[str, str]              # catalog document key -> element id
+
+    def name(self, element_id: str) -> str:
+        return next(name for eid, name in self.elements if eid == element_id)
+
+
+@dataclass(frozen=True)
 class PlannedDocument:
     key: str
     id: str
@@ -67,7 +77,6 @@ class PlannedDocument:
         return " ".join(safe.split()).encode("utf-8")[:150].decode("utf-8", "ignore").rstrip()
 
 
-@functools.cache
 @functools.cache
 def load_catalog() -> Catalog:
     folder = data_dir() / "catalog"
@@ -92,26 +101,30 @@ def load_catalog() -> Catalog:
     return catalog
 
 
-def plan_catalog(catalog: Catalog, facts_ns: dict, items: dict[str, list], evaluate) -> list[PlannedDocument]:
-    """Expand the catalog for one company: conditions decided, for_each entries multiplied, ids numbered.
+def plan_catalog(catalog: Catalog, sections: Sections, items: dict[str, list], evaluate) -> list[PlannedDocument]:
+    """Expand the catalog for one company: conditions decided, for_each entries multiplied, ids numbered, each
+    document filed under the certifying partner's element (`sections`), in that framework's element order.
 
     `items` maps a for_each name to the views to iterate; `evaluate(expression)` decides a `when` condition.
     """
     planned: list[PlannedDocument] = []
-    position = {e.id: i for i, e in enumerate(catalog.elements)}
-    ordered = sorted(catalog.documents, key=lambda e: position[e.element])  # stable: catalog order within an element
+    position = {eid: i for i, (eid, _) in enumerate(sections.elements)}
+    home = {e.id: i for i, e in enumerate(catalog.elements)}
+    # stable: within a partner element, documents keep the catalog's own order (home element, then file order)
+    ordered = sorted(catalog.documents, key=lambda e: (position[sections.file_under[e.key]], home[e.element]))
     for entry in ordered:
         if entry.when and not evaluate(entry.when):
             continue
-        element = catalog.element(entry.element)
+        element_id = sections.file_under[entry.key]
+        element_name = sections.name(element_id)
         if entry.for_each is None:
-            planned.append(PlannedDocument(entry.key, entry.id, entry.title, element.id, element.name, entry.kind,
+            planned.append(PlannedDocument(entry.key, entry.id, entry.title, element_id, element_name, entry.kind,
                                            entry.template, None, "", tuple(entry.addresses), entry.key))
             continue
         for n, item in enumerate(items[entry.for_each], start=1):
             planned.append(PlannedDocument(
-                entry.key, entry.id.format(n=n, item=item), entry.title.format(n=n, item=item), element.id,
-                element.name, entry.kind, entry.template, item, getattr(item, "label", ""), tuple(entry.addresses),
+                entry.key, entry.id.format(n=n, item=item), entry.title.format(n=n, item=item), element_id,
+                element_name, entry.kind, entry.template, item, getattr(item, "label", ""), tuple(entry.addresses),
                 f"{entry.key}:{getattr(item, 'ident', n)}"))
     ids = [d.id for d in planned]
     dupes = {i for i in ids if ids.count(i) > 1}

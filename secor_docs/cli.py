@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import signal
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -165,7 +166,7 @@ def _summary(results, out: Path) -> str:
     rows = [("company", "status", "documents", "pages", "warnings", "seconds")]
     for r in results:
         rows.append((r.company or r.profile.name, "built" if r.ok else "FAILED", str(r.documents), str(r.pages),
-                     str(len(r.warnings)), f"{r.seconds:.1f}"))
+                     str(len(r.findings) + len(r.warnings)), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -284,6 +285,7 @@ def template_variables(profile, as_of) -> None:
         click.echo(line)
     click.echo("doc: object (id, title, kind, element_id, element_name, revision, effective, next_review, approved_by.name, approved_by.title, scope, history[] with revision, date, change, approved_by)")
     click.echo("item: the position, site, equipment item, hazard or critical task of a one-per-item document (same shape as positions[], sites[], equipment[], hazards[], critical_tasks[])")
+    click.echo("audit: object (audit_title, certificate, one_year, maintenance, records_start, records_start_field, window_months, window_start, window_end, audit_date, date_phrase, earliest_booking, three_year_from, due_by, months_covered, window_met, partner)")
     click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
     click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
     click.echo("logo: the company logo image, or empty")
@@ -326,7 +328,7 @@ def init(path, no_input, industry, force) -> None:
     from .starter import Answers, default_people, starter_profile
 
     library = load_library()
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
     if industry and industry not in library.industries:
         raise InputError(f"unknown industry '{industry}'; choose one of: {', '.join(sorted(library.industries))}")
@@ -356,7 +358,8 @@ def init(path, no_input, industry, force) -> None:
         answers.site_name = click.prompt("Main site name", default=answers.site_name)
         answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
         answers.travel_minutes = click.prompt("Travel minutes to it", type=int, default=answers.travel_minutes)
-    path.write_text(starter_profile(answers, library), encoding="utf-8")
+    from .safefs import write_text
+    write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
     click.echo(f"wrote {path}; check it with: secor-docs validate {path}")
 
 

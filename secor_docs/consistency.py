@@ -74,7 +74,9 @@ def all_findings(inputs: FindingInputs) -> list[Finding]:
 
 def sources() -> tuple[Rule, ...]:
     """Finding sources that live in other modules (imported here, late, to keep the module graph one-way)."""
-    return SOURCES
+    from .certificate import audit_window_findings
+
+    return SOURCES + (audit_window_findings,)
 
 
 SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
@@ -147,7 +149,7 @@ def init_placeholders(inputs: FindingInputs) -> Iterable[Finding]:
     for path, text in _strings(data):
         for pattern, what in INIT_LEFTOVERS:
             if pattern.search(text):
-                where = ".".join(str(p) for p in path)
+                where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
                 yield inputs.finding(
                     "init-placeholder", Severity.ERROR,
                     f"The profile still holds {what} at {where}: '{text[:60]}'.",
@@ -361,9 +363,28 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
             "document-missing", Severity.WARNING,
             f"The program refers workers to a {ref['document']} ({ref['cite']}) for {', '.join(users[:3])}, but the binder has none.",
             f"Write the {ref['document']} for each site where this work is done, and file it with the binder.",
-            documents=inputs.doc_ids("safe_work_practice", "safe_job_procedure"))
+            documents=inputs.doc_ids_for("safe_work_practice", key))
 
 
-RULES: tuple[Rule, ...] = (hsr_missing, init_placeholders, shifts_assumed, first_aid_shift_coverage, responders_at_site,
+@rule("law-to-verify")
+def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
+    """What the built-in legal data itself says must be checked by a person: kept off the signed documents, listed here."""
+    lib = inputs.library
+    believed = sorted(r.cite for r in lib.legislation.references.values() if r.status == "believed")
+    if believed:
+        yield inputs.finding(
+            "law-to-verify", Severity.NOTE,
+            f"{len(believed)} legislation register entries are paraphrased from secondary sources, not read in the official consolidation ({', '.join(believed[:6])}{', ...' if len(believed) > 6 else ''}).",
+            "Read each entry against the King's Printer text and mark it verified, or correct it.",
+            documents=inputs.doc_ids("legislation_register"))
+    if lib.first_aid.get("verify_note"):
+        yield inputs.finding(
+            "law-to-verify", Severity.NOTE,
+            f"The Schedule 2 first aid requirements used in the first aid assessments come from one machine-extracted copy of the regulation ({lib.first_aid.get('source', 'built-in data')}).",
+            "Compare the Schedule 2 rows used in the first aid assessments with the current King's Printer text once, and record the check.",
+            documents=inputs.doc_ids("first_aid_assessment"))
+
+
+RULES: tuple[Rule, ...] = (law_to_verify, hsr_missing, init_placeholders, shifts_assumed, first_aid_shift_coverage, responders_at_site,
                            lone_work_conflicts, check_in_intervals_agree, certificates_expired, legal_training_missing,
                            program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present)

@@ -282,9 +282,17 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     # ---- working alone ----
     wa = profile.working_alone
     wa_tasks = [tv for tv in task_views if tv.working_alone]
+    base = wa.check_in_interval_minutes if wa else 0
+    intervals = sorted({tv.check_in for tv in wa_tasks} | ({base} if not wa_tasks else set()))
+    tight = [tv for tv in wa_tasks if tv.check_in != base]
+    if len(intervals) <= 1:
+        interval_text = f"at least every {intervals[0] if intervals else base} minutes"
+    else:  # one interval per task, the same in every document (obligations.check_in_plans)
+        interval_text = (f"at least every {base} minutes, and every {tight[0].check_in} minutes during "
+                         + "; ".join(tv.name for tv in tight))
     working_alone = v(
         applies=facts.working_alone, communication=wa.communication if wa else "",
-        interval=wa.check_in_interval_minutes if wa else 0, contact=wa.contact if wa else "",
+        interval=base, interval_text=interval_text, contact=wa.contact if wa else "",
         contact_phone=(by_name[wa.contact].phone_text if wa and wa.contact in by_name else ""),
         tasks=wa_tasks, people=sorted({n for tv in wa_tasks for n in tv.people}))
 

@@ -10,7 +10,6 @@ from .catalog import PlannedDocument
 from .context import View
 from .edition import add_years, program_review_due
 from .evidence import evidence_index
-from .frameworks import load_framework
 from .errors import SecorError
 from .render import render_docx
 
@@ -133,7 +132,7 @@ class DocumentRenderer:
         profile = plan.loaded.profile
         self.logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
         self.register = legislation_register(plan)
-        self.framework = load_framework(profile.company.certifying_partner)
+        self.framework = plan.framework
 
     @property
     def catalog(self) -> list[View]:

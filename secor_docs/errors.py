@@ -98,6 +98,16 @@ class EditedOutputError(SecorError):
     exit_code = 6
 
 
+class DamagedManifestError(EditedOutputError):
+    """manifest.json cannot be read, is of another schema, or names a file outside the build's own outputs."""
+
+
+class OutputClashError(SecorError):
+    """The output folder already holds another company's binder."""
+
+    exit_code = 1
+
+
 class BusyError(SecorError):
     """Another build holds the lock on this output folder."""
 

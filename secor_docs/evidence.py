@@ -1,13 +1,14 @@
 """The evidence stage: the audit evidence index (question -> documents, binder pages, records) and the folders."""
 from __future__ import annotations
 
-import csv
-import io
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .csvout import csv_text
 from .facts import Facts
+from .safefs import mkdirs, write_text
 from .frameworks import Framework, RecordType, load_records
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,7 @@ def evidence_index(framework: Framework, documents: list, pages: dict[str, int |
 
 
 def write_index_csv(rows: list[IndexRow], path: Path) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(row.csv_row())
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    path.write_text(csv_text(CSV_COLUMNS, (row.csv_row() for row in rows)), encoding="utf-8")
 
 
 def needed_records(framework: Framework, facts: Facts, has_equipment: bool) -> dict[str, RecordType]:
@@ -118,9 +114,10 @@ def needed_records(framework: Framework, facts: Facts, has_equipment: bool) -> d
 
 def make_evidence_folders(root: Path, needed: dict[str, RecordType], program, company: str) -> None:
     """Create missing folders and the README; never touch a file that is already there."""
-    root.mkdir(parents=True, exist_ok=True)
+    base = root.parent  # the company folder: nothing below it is written through a link
+    mkdirs(root, base)
     for record in needed.values():
-        (root / record.folder).mkdir(parents=True, exist_ok=True)
+        mkdirs(root / record.folder, base)
     readme = root / "README.md"
     lines = [f"# Audit evidence for {company}", "",
              "File every completed form, log, certificate and report here, in the folder for its record type.",
@@ -133,7 +130,7 @@ def make_evidence_folders(root: Path, needed: dict[str, RecordType], program, co
     for record in needed.values():
         lines.append(f"| `{record.folder}` | {record.name} | {frequency_text(record, program)} | {record.retention} |")
     text = "\n".join(lines) + "\n"
-    if not readme.exists():
-        readme.write_text(text, encoding="utf-8")
-    elif readme.read_text(encoding="utf-8") != text:
-        (root / "README (updated).md").write_text(text, encoding="utf-8")  # the user's copy stays as it is
+    if not os.path.lexists(readme):
+        write_text(readme, text, base)
+    elif readme.is_symlink() or not readme.is_file() or readme.read_text(encoding="utf-8", errors="replace") != text:
+        write_text(root / "README (updated).md", text, base)  # the user's copy stays as it is

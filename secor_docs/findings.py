@@ -38,3 +38,16 @@ def ordered(findings) -> list[Finding]:
     """Most severe first, then by code and message, so every output lists them the same way."""
     rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
     return sorted(set(findings), key=lambda f: (rank[f.severity], f.code, f.message))
+
+
+def markdown(findings) -> str:
+    """The findings section of CHANGES.md."""
+    if not findings:
+        return "## Program findings\n\nNo gap or conflict was found.\n"
+    lines = ["## Program findings", "",
+             f"{len(findings)} finding(s); each is on the Program Gaps and Actions page and the corrective action log.", ""]
+    for n, f in enumerate(findings, start=1):
+        docs = f" Documents: {', '.join(f.documents)}." if f.documents else ""
+        lines.append(f"- GAP-{n:02d} {f.severity.value} `{f.code}`: {f.message} Action: {f.action} "
+                     f"({f.owner}, by {f.due.isoformat()}).{docs}")
+    return "\n".join(lines) + "\n"

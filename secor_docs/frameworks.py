@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .catalog import load_catalog
+from .catalog import Sections, load_catalog
+from .certificate import WindowRules
 from .errors import DataError
 from .library import load_library
 
@@ -48,6 +49,26 @@ class PassRule(_Data):
     element_minimum_percent: float
 
 
+class Filing(_Data):
+    """Which of the framework's elements each binder document is filed under.
+
+    `from_generic` maps every element of the catalog's home model (the Alberta 8-element model) to one of this
+    framework's elements; `documents` files single documents (by catalog key) somewhere else."""
+    from_generic: dict[str, str]
+    documents: dict[str, str] = {}
+    note: str = ""
+
+
+class CertificateRules(_Data):
+    """Months of records the partner's audits sample (secor-facts.md section 1.4)."""
+    one_year_months: int = Field(ge=1, le=36)
+    three_year_months: int = Field(ge=1, le=36)
+    maintenance_months: int = Field(ge=1, le=36)
+    status: Literal["verified", "believed"]
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Framework(_Data):
     key: str
     name: str
@@ -56,6 +77,19 @@ class Framework(_Data):
     verify_note: str
     pass_rule: PassRule
     elements: list[Element]
+    filing: Filing
+    certificates: CertificateRules
+    source: str = ""   # the consultant's question file, when the questions were loaded from one
+
+    def element(self, element_id: str) -> Element:
+        return next(e for e in self.elements if e.id == element_id)
+
+    def sections(self) -> Sections:
+        """The binder's sections in this framework's order, and the section of every catalog document."""
+        catalog = load_catalog()
+        file_under = {d.key: self.filing.documents.get(d.key, self.filing.from_generic[d.element])
+                      for d in catalog.documents}
+        return Sections(tuple((e.id, e.name) for e in self.elements), file_under)
 
 
 @functools.cache
@@ -89,4 +123,37 @@ def load_framework(key: str) -> Framework:
     weights = sum(e.weight for e in framework.elements)
     if abs(weights - 100) > 0.5:
         raise DataError(f"frameworks/{key}.yaml: element weights add up to {weights}, not 100")
+    check_filing(framework, f"frameworks/{key}.yaml")
     return framework
+
+
+def check_filing(framework: Framework, where: str) -> None:
+    """Every catalog element maps to an element of the framework, and every document it files exists."""
+    catalog = load_catalog()
+    ids = [e.id for e in framework.elements]
+    if len(set(ids)) != len(ids):
+        raise DataError(f"{where}: element ids are not unique: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+    missing = [e.id for e in catalog.elements if e.id not in framework.filing.from_generic]
+    if missing:
+        raise DataError(f"{where}: filing.from_generic does not say where catalog element(s) {', '.join(missing)} go")
+    for source, target in framework.filing.from_generic.items():
+        if target not in ids:
+            raise DataError(f"{where}: filing.from_generic files catalog element {source} under unknown element '{target}'")
+    keys = {d.key for d in catalog.documents}
+    for doc, target in framework.filing.documents.items():
+        if doc not in keys:
+            raise DataError(f"{where}: filing.documents names unknown document '{doc}'")
+        if target not in ids:
+            raise DataError(f"{where}: filing.documents files {doc} under unknown element '{target}'")
+
+
+def window_rules(framework: Framework, override=None) -> WindowRules:
+    """The partner's records rules from its framework data, or the consultant's override (settings file)."""
+    c = framework.certificates
+    if override is None:
+        return WindowRules(framework.key, c.one_year_months, c.three_year_months, c.maintenance_months, c.status,
+                           " ".join(c.basis.split()))
+    return WindowRules(framework.key, override.one_year_months or c.one_year_months,
+                       override.three_year_months or c.three_year_months,
+                       override.maintenance_months or c.maintenance_months, "verified",
+                       f"set in the consultant's settings file: {override.source}")

@@ -82,6 +82,7 @@ class Program(Strict):
     emergency_drill_frequency: Literal["quarterly", "semiannual", "annual"]
     risk_matrix: Literal["default"] | RiskMatrix = Field("default", description="`default` or a custom matrix.")
     certificate_anniversary: ISODate | None = Field(None, description="Optional: date on the current SECOR certificate; maintenance audits fall due before each anniversary.")
+    audit_date: ISODate | None = Field(None, description="Optional: planned first day of the audit. Without it a certification audit is shown on the earliest date it can be booked, a maintenance audit on its due date (the next certificate anniversary). The records window is the whole months before the audit's month.")
 
 
 class FirstAid(Strict):

@@ -125,7 +125,7 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
-    reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker (OHS Code s.391)"]}
+    reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
         for hk in task.hazards:
             for k in hazards[hk].training:
@@ -363,6 +363,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "confined_space_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Confined space attendant and rescue", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone, so nobody can attend the entry or start a rescue"))
+        elif not trained:
+            duties.append(Duty("Confined space attendant and rescue", (), "nobody at this site has current confined space training"))
+        else:
+            duties.append(Duty("Confined space attendant and rescue", tuple(trained)))
     if "fire" in emergencies:
         duties.append(Duty("First response with fire extinguisher", tuple(supervisors or ([senior] if senior in at_site else order[:1]))))
     return SiteResponders(site_name, at_site, tuple(duties))

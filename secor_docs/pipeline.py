@@ -13,14 +13,17 @@ from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, Problem, EditedOutputError, IneligibleError, InputError, OutputError, SecorError,
+from .errors import (ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, OutputError, Problem,
+                     SecorError,
                      TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
-from .frameworks import load_framework
+from .certificate import AuditPlan, audit_view, plan_audit
+from .frameworks import Framework, load_framework, window_rules
 from .library import Library, load_library
-from .manifest import MANIFEST, back_up, edited_files, owned_paths, read_manifest, write_manifest
-from .outputs import build_lock, prepare_out_dir, slugify, staging_folder, swap_in
+from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
+from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
+from .safefs import links_below, refuse_link
 from .profile import LoadedProfile, load_profile
 from .resources import templates_dir
 from .revisions import ChangeReport, snapshot
@@ -64,6 +67,8 @@ class Plan:
     facts: Facts
     built: Built
     documents: list[PlannedDocument]
+    framework: Framework
+    audit: AuditPlan
     templates: dict[str, Path]
     search: TemplateSearchPath
     look: Presentation
@@ -114,16 +119,21 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    documents = plan_catalog(catalog, built.context["facts"], built.items, evaluate)
+    framework = load_framework(profile.company.certifying_partner)
+    documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
+    rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
+    audit = plan_audit(profile.program, rules, as_of)
+    built.context["audit"] = audit_view(audit, rules)
     resolved: dict[str, Path] = {}
     for doc in documents:
         if doc.template not in resolved:
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
-    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents))))
+    findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
+                                                extra={"audit": audit, "window_rules": rules})))
     built.context["findings"] = finding_views(findings, documents)
-    plan = Plan(loaded, facts, built, documents, resolved, search, look, slugify(profile.company.legal_name), as_of, env,
-                search.unmatched(), findings)
+    plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
+                slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -289,7 +299,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         prepare_out_dir(options.out)
         target = options.out / plan.slug
         with build_lock(options.out, plan.slug):
-            previous = read_manifest(target)
+            refuse_links(target, sorted(BUILD_NAMES | {EVIDENCE, "edited-backup", "superseded-pdf"}))
+            previous, replaced = previous_build(target, options.force, result.warnings)
             edited = edited_files(target, previous)
             if edited and not options.force:
                 raise EditedOutputError(
@@ -316,10 +327,20 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 write_manifest(staging, manifest)
                 result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
-                swap_in(staging, target, owned, owned_paths(previous))
+                if not options.pdf:
+                    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                    moved = set_aside_pdfs(target, previous, stamp)
+                    if moved:
+                        result.warnings.append(f"{len(moved)} PDF file(s) of the previous build moved to "
+                                               f"{target / 'superseded-pdf' / stamp}: they show the previous Word files "
+                                               f"(--no-pdf makes no PDF)")
+                kept = swap_in(staging, target, owned, owned_paths(previous) | replaced)
+                if kept:
+                    result.warnings.append(f"kept your own file(s) under a new name (secor-docs did not make them): "
+                                           f"{', '.join(kept[:6])}{' ...' if len(kept) > 6 else ''}")
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(load_framework(profile.company.certifying_partner),
+            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
                                   plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
@@ -333,6 +354,24 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
     result.seconds = time.perf_counter() - started
     log.info("%s: %.1f s (%s)", path, result.seconds, ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return result
+
+
+def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict | None, set[str]]:
+    """The previous manifest, and the files a forced rebuild over a damaged manifest backed up (it may replace them).
+
+    A manifest that cannot be trusted stops the build (exit 6): rebuilding as if it were the first build would reset
+    every revision and overwrite hand edits unseen. With --force every build file is copied to edited-backup/ first."""
+    try:
+        return read_manifest(target), set()
+    except DamagedManifestError as e:
+        if not force:
+            raise DamagedManifestError(f"{e}; nothing was written. Restore manifest.json, or rebuild with --force to "
+                                       f"copy the folder's build files to edited-backup/ and start a new revision "
+                                       f"history") from None
+        files = build_files(target)
+        backup = back_up(target, files, datetime.now().strftime("%Y%m%d-%H%M%S"))
+        warnings.append(f"{e}; {len(files)} build file(s) copied to {backup}; revisions start again at 1")
+        return None, set(files)
 
 
 def input_hashes(plan: Plan) -> dict:
@@ -392,7 +431,13 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
             pages = produce_pdfs(plan, renderer, records, docx_files, folder, manifest, options.jobs, timings, reuse,
                                  previous, target)
         except ConversionError as e:
-            conversion_error = e  # the Word files are still delivered; the exit status says PDF is missing
+            if disk_nearly_full(folder):
+                raise OutputError(f"{target}: the disk is full ({e}); nothing was written, the previous build is "
+                                  f"unchanged") from None
+            if previous is not None:  # never trade a complete build for one without PDFs
+                raise ConversionError(f"{e}; nothing was written: the previous build in {target} is unchanged "
+                                      f"(build with --no-pdf for the Word files alone)") from None
+            conversion_error = e  # a first build: the Word files are still delivered; the exit status says PDF is missing
             for entry in manifest["documents"]:
                 entry.update(pdf=None, pages=None, binder_page=None, pdf_sha256=None)
             manifest["binder"] = {"pdf": None, "docx": None, "pages": None}
@@ -406,11 +451,40 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     positions = [p.id for p in plan.loaded.profile.positions]
     (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
     manifest["calendar"] = "records-calendar.ics"
-    (folder / "CHANGES.md").write_text(report.markdown(manifest["company"], manifest["as_of"]), encoding="utf-8")
+    from .findings import markdown as findings_markdown
+
+    changes_md = report.markdown(manifest["company"], manifest["as_of"]) + "\n" + findings_markdown(plan.findings)
+    (folder / "CHANGES.md").write_text(changes_md, encoding="utf-8")
     manifest["changes"] = "CHANGES.md"
     timings["evidence"] = time.perf_counter() - t0
     write_manifest(folder, manifest)
     return manifest, conversion_error, report
+
+
+DISK_RESERVE = 32 * 1024 * 1024  # below this much free space a failed conversion is taken for a full disk
+
+
+def disk_nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < DISK_RESERVE
+    except OSError:
+        return False
+
+
+def set_aside_pdfs(target: Path, previous: dict | None, stamp: str) -> list[str]:
+    """A --no-pdf build makes no PDF: the previous build's PDFs would no longer match its Word files, so they move to
+    superseded-pdf/<stamp>/ (never deleted) and the build says so."""
+    moved = []
+    for rel in sorted(owned_paths(previous)):
+        src = target / rel
+        if not rel.endswith(".pdf") or rel.startswith(".binder-parts/") or links_below(target, src) or not src.is_file():
+            continue
+        dest = target / "superseded-pdf" / stamp / rel
+        refuse_link(target / "superseded-pdf")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        src.rename(dest)
+        moved.append(rel)
+    return moved
 
 
 def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder: Path) -> dict:
@@ -518,20 +592,20 @@ def build_note(message: str) -> dict:
 
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     """portfolio.csv: one line per company, for consultants building many clients."""
-    import csv
+    from .csvout import csv_text
+    from .safefs import write_text
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "portfolio.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error",
-                         "finding_errors", "finding_codes"])
-        for r in results:
-            errors = sum(1 for f in r.findings if f["severity"] == "error")
-            codes = " ".join(sorted({f["code"] for f in r.findings}))
-            writer.writerow([str(r.profile), r.company, "built" if r.ok else "failed", r.documents, r.pages,
-                             len(r.findings) + len(r.warnings), f"{r.seconds:.1f}",
-                             "" if r.ok else " | ".join(r.error.lines()), errors, codes])
+    rows = []
+    for r in results:
+        errors = sum(1 for f in r.findings if f["severity"] == "error")
+        codes = " ".join(sorted({f["code"] for f in r.findings}))
+        rows.append([str(r.profile), r.company, "built" if r.ok else "failed", r.documents, r.pages,
+                     len(r.findings) + len(r.warnings), f"{r.seconds:.1f}",
+                     "" if r.ok else " | ".join(r.error.lines()), errors, codes])
+    write_text(path, csv_text(["profile", "company", "status", "documents", "pages", "warnings", "seconds", "error",
+                               "finding_errors", "finding_codes"], rows))
     return path
 
 
@@ -546,10 +620,16 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     if not evidence.is_dir():
         raise InputError(f"{evidence}: evidence folder not found (build first, or pass --evidence DIR)")
     courses = {k: c.name for k, c in load_library().training.items()}
-    report = readiness(profile, plan.facts, load_framework(profile.company.certifying_partner), evidence,
-                       plan.built.obligations.training, months, bool(profile.equipment), courses)
+    settings, _ = load_settings()
+    rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
+    report = readiness(profile, plan.facts, plan.framework, evidence,
+                       plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
     from .revisions import overdue_documents
 
-    report.overdue_documents = overdue_documents(read_manifest(evidence.parent), plan.as_of)
+    try:
+        built = read_manifest(evidence.parent)
+    except SecorError:
+        built = None  # a damaged manifest: `build` reports it; readiness of the records still stands
+    report.overdue_documents = overdue_documents(built, plan.as_of)
     report.gaps += [f"{d}: past its review date" for d in report.overdue_documents]
     return report

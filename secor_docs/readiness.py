@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .evidence import needed_records
 from .facts import Facts, is_current
-from .frameworks import Framework, RecordType
+from .certificate import WindowRules, certificate_sought, month_start, next_anniversary, records_window
+from .frameworks import Framework, RecordType, window_rules
 from .model import Profile
 from .obligations import EXPIRY_WARNING_DAYS, TrainingState
 
@@ -18,21 +19,14 @@ BUCKET_MONTHS = {"weekly": 1, "biweekly": 1, "monthly": 1, "quarterly": 3, "semi
                  "per_task": 1, "per_equipment_use": 1}
 
 
-def month_start(day: date, shift: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 + shift
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def window_for(profile: Profile, as_of: date, months: int | None = None) -> tuple[int, date, date]:
-    """The N full calendar months before the month of --as-of. N = 12, or 3 while a first certification has
-    fewer than 12 months of records (the partners' one-year SECOR)."""
+def window_for(profile: Profile, as_of: date, rules: WindowRules, months: int | None = None) -> tuple[int, date, date]:
+    """The N full calendar months before the month of --as-of: the window an audit held then would sample
+    (certificate.py decides N from the partner's rules: 3 for a first one-year SECOR, 12 for a three-year one
+    or a maintenance audit, unless the consultant's settings say otherwise)."""
     if months is None:
-        months = 12
-        since = profile.program.records_since
-        if profile.program.audit == "certification" and since and since > month_start(as_of, -12):
-            months = 3
-    start = month_start(as_of, -months)
-    end = month_start(as_of) - timedelta(days=1)
+        program = profile.program
+        _, months = certificate_sought(program.audit, rules, program.records_since or program.effective_date, as_of)
+    start, end = records_window(as_of, months)
     return months, start, end
 
 
@@ -72,6 +66,7 @@ class Readiness:
     as_of: str
     framework: str
     evidence: str
+    certificate: str
     window_months: int
     window_start: str
     window_end: str
@@ -170,21 +165,13 @@ def people_issues(profile: Profile, facts: Facts, required: dict[str, tuple], co
     return issues
 
 
-def next_anniversary(anniversary: date, as_of: date) -> date:
-    year = as_of.year
-    while True:
-        try:
-            candidate = anniversary.replace(year=year)
-        except ValueError:
-            candidate = anniversary.replace(year=year, day=28)
-        if candidate >= as_of:
-            return candidate
-        year += 1
-
-
 def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Path, required: dict[str, tuple],
-              months: int | None = None, has_equipment: bool = True, courses: dict[str, str] | None = None) -> Readiness:
-    window_months, start, end = window_for(profile, facts.as_of, months)
+              months: int | None = None, has_equipment: bool = True, courses: dict[str, str] | None = None,
+              rules: WindowRules | None = None) -> Readiness:
+    rules = rules or window_rules(framework)
+    window_months, start, end = window_for(profile, facts.as_of, rules, months)
+    certificate, _ = certificate_sought(profile.program.audit, rules,
+                                        profile.program.records_since or profile.program.effective_date, facts.as_of)
     needed = needed_records(framework, facts, has_equipment)
     statuses = []
     for key, record in needed.items():
@@ -216,7 +203,8 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
                               "records": [{"key": r.key, "present": r.files_in_window, "status": r.status} for r in recs]})
     return Readiness(
         company=profile.company.legal_name, as_of=facts.as_of.isoformat(), framework=framework.name,
-        evidence=str(evidence), window_months=window_months, window_start=start.isoformat(), window_end=end.isoformat(),
+        evidence=str(evidence), certificate=(certificate.value if profile.program.audit == "certification"
+                                             else f"maintenance of the {certificate.value}"), window_months=window_months, window_start=start.isoformat(), window_end=end.isoformat(),
         eligible=facts.eligible,
         headcount_note=f"peak of {facts.peak_headcount} people at the same time in the last 12 months (limit 10)",
         maintenance_audit_due=due, records=statuses, people=people, questions=questions, gaps=gaps)
@@ -225,7 +213,7 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
 def report_lines(r: Readiness) -> list[str]:
     lines = [f"Audit readiness: {r.company} ({r.framework})",
              f"Evidence folder: {r.evidence}",
-             f"Window: {r.window_months} months, {r.window_start} to {r.window_end} (as of {r.as_of})",
+             f"Certificate: {r.certificate}; window: {r.window_months} months, {r.window_start} to {r.window_end} (as of {r.as_of})",
              f"Eligibility: {'eligible' if r.eligible else 'NOT ELIGIBLE'}, {r.headcount_note}"]
     if r.maintenance_audit_due:
         lines.append(f"Maintenance audit due on or before {r.maintenance_audit_due}")

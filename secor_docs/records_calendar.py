@@ -86,7 +86,7 @@ def build_calendar(profile: Profile, facts: Facts, slug: str, positions: list[st
                                  "Review the formal hazard assessment with the workers who do the tasks (OHS Code s.7).",
                                  RRULES["annual"], alarm_days=14))
     if program.certificate_anniversary:
-        from .readiness import next_anniversary
+        from .certificate import next_anniversary
 
         due = next_anniversary(program.certificate_anniversary, facts.as_of)
         cal.add_component(_event(uid("maintenance-audit"), "SECOR audit due (submit on or before this date)", due, stamp,

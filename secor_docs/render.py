@@ -61,6 +61,93 @@ def cache_dir() -> Path | None:
     return Path(base) / "secor-docs"
 
 
+class OwnedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates on disk, read only from a folder and files the user alone can write.
+
+    Loading compiled code runs it, so a file planted in the cache would be code run by the next build. Jinja's own
+    FileSystemBytecodeCache also unpickles each file's header. Here the header is plain text (no pickle), the
+    folder must be a real folder owned by the user with no write access for group or others (it is created 0700),
+    and each file must be a regular file owned by the user and writable by nobody else; anything else is ignored and
+    compiled afresh. A cache folder that fails the check is not used at all (the build is slower, never unsafe)."""
+
+    MAGIC = b"secor-docs jinja bytecode 1\n"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def open(cls, folder: Path) -> "OwnedBytecodeCache | None":
+        import os
+
+        try:
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError:  # a read-only home: build without the cache
+            return None
+        for path in (folder.parent, folder):
+            problem = _not_private(os.lstat(path), directory=True)
+            if problem:
+                log.warning("%s: template cache not used: %s (set SECOR_DOCS_CACHE to a folder only you can write, "
+                            "or to an empty value for no cache)", path, problem)
+                return None
+        return cls(folder)
+
+    def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"secor-{bucket.key}.cache"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        import marshal
+        import os
+
+        try:
+            fd = os.open(self._file(bucket), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return
+        with os.fdopen(fd, "rb") as f:
+            if _not_private(os.fstat(f.fileno()), directory=False):
+                return
+            data = f.read()
+        header = self.MAGIC + bucket.checksum.encode() + b"\n"
+        if not data.startswith(header):
+            return
+        try:
+            code = marshal.loads(data[len(header):])
+        except (EOFError, ValueError, TypeError):
+            return
+        if type(code).__name__ == "code":
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        import marshal
+        import os
+        import tempfile
+
+        target = self._file(bucket)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=target.name, suffix=".tmp")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.MAGIC + bucket.checksum.encode() + b"\n" + marshal.dumps(bucket.code))
+            os.replace(tmp, target)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _not_private(st, directory: bool) -> str | None:
+    """Why a cache folder or file could hold someone else's code, or None."""
+    import os
+    import stat
+
+    if directory and not stat.S_ISDIR(st.st_mode):
+        return "not a folder (a link or a file)"
+    if not directory and not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_uid != os.geteuid():
+        return f"owned by user id {st.st_uid}, not by you"
+    if st.st_mode & 0o022:
+        return "writable by group or others"
+    return None
+
+
 class CachingSandboxedEnvironment(SandboxedEnvironment):
     """docxtpl compiles a template's XML on every render. Compiled templates are reused within a build (one-per-item
     documents) and, as Jinja bytecode keyed by the source's checksum, across builds (a rebuild compiles nothing)."""
@@ -70,11 +157,11 @@ class CachingSandboxedEnvironment(SandboxedEnvironment):
         self._compiled: dict[str, jinja2.Template] = {}
         folder = cache_dir()
         if folder is not None:
-            try:
-                (folder / "jinja").mkdir(parents=True, exist_ok=True)
-                self.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder / "jinja"), "secor-%s.cache")
-            except OSError:  # a read-only home: build without the cache
-                self.bytecode_cache = None
+            self.bytecode_cache = OwnedBytecodeCache.open(folder / "jinja")
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        module = getattr(type(obj), "__module__", None) or ""
+        return module.split(".", 1)[0] in TEMPLATE_SAFE_MODULES and super().is_safe_attribute(obj, attr, value)
 
     def from_string(self, source, globals=None, template_class=None):
         if globals or template_class or not isinstance(source, str):
@@ -100,6 +187,31 @@ class CachingSandboxedEnvironment(SandboxedEnvironment):
             except OSError:
                 pass
         return self.template_class.from_code(self, bucket.code, self.make_globals(None))
+
+
+class Printable:
+    """A value a template can print and test for truth, and nothing else. docxtpl's InlineImage holds the whole
+    DocxTemplate (`logo.tpl.save(...)` would write any file); wrapped, its only public face is what it prints: the
+    sandbox refuses every attribute that starts with '_'."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value) -> None:
+        self._value = value
+
+    def __html__(self) -> str:
+        return self._value.__html__()
+
+    def __str__(self) -> str:
+        return str(self._value)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+# Templates read attributes of plain values and of the build's own view objects only; an attribute of anything else
+# (a library object that leaked into a context) is refused, whatever it is.
+TEMPLATE_SAFE_MODULES = frozenset({"builtins", "datetime", "decimal", "secor_docs", "jinja2", "markupsafe"})
 
 
 @functools.lru_cache(maxsize=256)
@@ -254,7 +366,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
     except Exception as e:  # not a Word file, or unreadable
         raise TemplateError(f"{template}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
     ctx = dict(context)
-    ctx["logo"] = InlineImage(tpl, str(logo), height=Mm(12)) if logo else ""
+    ctx["logo"] = Printable(InlineImage(tpl, str(logo), height=Mm(12))) if logo else ""
     try:
         tpl.render(ctx, env, autoescape=True)
     except jinja2.TemplateSyntaxError as e:

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ProfileError
 from .model import Branding, PreparedBy, Profile
@@ -15,11 +15,21 @@ ENV = "SECOR_DOCS_SETTINGS"
 DEFAULT_BRAND = "1F4E79"
 
 
+class CertificateOverride(BaseModel):
+    """A consultant's own reading of a partner's records rules; replaces the built-in numbers for that partner."""
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    one_year_months: int | None = Field(None, ge=1, le=36, description="Months of records a first audit needs for a one-year SECOR.")
+    three_year_months: int | None = Field(None, ge=1, le=36, description="Months of records a first audit needs for a three-year SECOR.")
+    maintenance_months: int | None = Field(None, ge=1, le=36, description="Months of records a maintenance audit samples.")
+    source: str = Field(min_length=1, description="Where the numbers come from (the partner's rules, a letter, a call), printed in the build's findings.")
+
+
 class SettingsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     prepared_by: PreparedBy | None = None
     branding: Branding | None = None
     templates: str | None = None
+    certificate_rules: dict[str, CertificateOverride] | None = Field(None, description="Per certifying partner key: records months that replace the built-in ones.")
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """`secor-docs templates export|check`: copy the built-in Word templates out, and check an edited set."""
 from __future__ import annotations
 
-import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
 from .catalog import load_catalog
 from .errors import InputError, TemplateError
 from .resources import templates_dir
+from .safefs import mkdirs, write_bytes
 
 
 def export_templates(target: Path, force: bool = False) -> list[Path]:
@@ -17,8 +18,8 @@ def export_templates(target: Path, force: bool = False) -> list[Path]:
     for source in sorted(templates_dir().rglob("*.docx")):
         rel = source.relative_to(templates_dir())
         dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
+        mkdirs(dest.parent, target)
+        write_bytes(dest, source.read_bytes(), target)  # a link planted in the folder is refused, never written through
         written.append(dest)
     return written
 
@@ -40,7 +41,8 @@ def check_templates(folder: Path, profile: Path, as_of: date | None) -> list[str
     known = set(plan.built.context) | {"doc", "item", "logo", "catalog", "binder", "register", "evidence"}
     used = {d.template for d in load_catalog().documents} | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}
     renderer = DocumentRenderer(plan, document_records(plan))
-    scratch = folder / ".secor-check.docx"
+    scratch_dir = tempfile.TemporaryDirectory(prefix="secor-check-")  # private: never a file in the checked folder
+    scratch = Path(scratch_dir.name) / "check.docx"
     try:
         for path in sorted(folder.rglob("*.docx")):
             if path.name.startswith((".", "~$")):
@@ -63,5 +65,5 @@ def check_templates(folder: Path, profile: Path, as_of: date | None) -> list[str
             except TemplateError as e:
                 problems.append(str(e))
     finally:
-        scratch.unlink(missing_ok=True)
+        scratch_dir.cleanup()
     return problems
