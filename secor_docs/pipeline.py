@@ -310,6 +310,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
             if edited:
                 backup = back_up(target, edited, datetime.now().strftime("%Y%m%d-%H%M%S"))
                 result.warnings.append(f"{len(edited)} hand-edited file(s) copied to {backup} before rebuilding")
+            if keep_finding_due_dates(plan, previous):
+                result.findings = [f.as_dict() for f in plan.findings]
             inputs = input_hashes(plan)
             key = inputs_key(plan, options, inputs)
             if not edited and up_to_date(previous, key, target):
@@ -372,6 +374,27 @@ def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict
         backup = back_up(target, files, datetime.now().strftime("%Y%m%d-%H%M%S"))
         warnings.append(f"{e}; {len(files)} build file(s) copied to {backup}; revisions start again at 1")
         return None, set(files)
+
+
+def keep_finding_due_dates(plan: Plan, previous: dict | None) -> bool:
+    """A gap the previous build found keeps the due date it was given then: the date a gap must be closed by does
+    not move with each rebuild (and a rebuild a day later changes no document). True when a date was kept."""
+    from dataclasses import replace
+
+    before = {(w.get("code"), w.get("message")): w.get("due") for w in (previous or {}).get("warnings") or []
+              if isinstance(w, dict) and w.get("due")}
+    kept = []
+    for f in plan.findings:
+        due = before.get((f.code, f.message))
+        try:
+            kept.append(replace(f, due=date.fromisoformat(due)) if due and date.fromisoformat(due) != f.due else f)
+        except ValueError:
+            kept.append(f)
+    if kept == list(plan.findings):
+        return False
+    plan.findings = tuple(kept)
+    plan.built.context["findings"] = finding_views(plan.findings, plan.documents)
+    return True
 
 
 def input_hashes(plan: Plan) -> dict:
