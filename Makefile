@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
+APT_PACKAGES := libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils chromium chromium-driver
 AS_OF  ?= 2026-02-01
 
 .PHONY: binder test install system-deps templates bench clean
@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# LibreOffice and metric-compatible fonts from Debian, only when missing (needs root or sudo).
+# LibreOffice, metric-compatible fonts and (for the web app's browser tests) chromium from Debian, only when
+# missing (needs root or sudo).
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1; then \
-		echo "LibreOffice and fonts already installed"; \
+	@if command -v soffice >/dev/null 2>&1 && fc-list | grep -qi carlito && command -v pdftoppm >/dev/null 2>&1 \
+		&& command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "LibreOffice, fonts and chromium already installed"; \
 	else \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \

@@ -1,9 +1,10 @@
 """Formal hazard assessment engine: hazards resolved per task, rated before and after controls, critical tasks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .library import Controls, Library
+from .controls import LEVELS, PickedControl, Setting, controls_for_task, fits, pick_items
+from .library import Library, control_slug
 from .model import CustomHazard, Profile
 from .risk import Matrix, Risk
 
@@ -16,12 +17,25 @@ HIERARCHY = (
 
 
 @dataclass(frozen=True)
+class Controls:
+    """Control texts by level of the hierarchy."""
+    elimination: tuple[str, ...] = ()
+    engineering: tuple[str, ...] = ()
+    administrative: tuple[str, ...] = ()
+    ppe: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, picked) -> "Controls":
+        return cls(**{level: tuple(c.text for c in picked if c.level == level) for level in LEVELS})
+
+
+@dataclass(frozen=True)
 class ResolvedHazard:
     key: str
     name: str
     description: str
     causes: tuple[str, ...]
-    controls: Controls
+    picked: tuple[PickedControl, ...]
     initial: Risk
     residual: Risk
     check: str
@@ -31,6 +45,14 @@ class ResolvedHazard:
     safe_work_practice: tuple[str, ...]
     whmis: bool
     custom: bool
+
+    @property
+    def controls(self) -> Controls:
+        return Controls.of(self.picked)
+
+    @property
+    def unconfirmed(self) -> tuple[PickedControl, ...]:
+        return tuple(c for c in self.picked if not c.confirmed)
 
     @property
     def ppe_only(self) -> bool:
@@ -65,21 +87,51 @@ def _residual_for_custom(h: CustomHazard, matrix: Matrix) -> tuple[int, int]:
     return h.severity, max(1, h.probability - drop)
 
 
+def _merge(per_task: list[list[PickedControl]]) -> tuple[PickedControl, ...]:
+    """Controls of one hazard across tasks: in place only where every task using it confirmed it."""
+    merged: dict[str, PickedControl] = {}
+    for picked in per_task:
+        for c in picked:
+            if c.id in merged:
+                merged[c.id] = replace(merged[c.id], confirmed=merged[c.id].confirmed and c.confirmed)
+            else:
+                merged[c.id] = c
+    order = {level: i for i, level in enumerate(LEVELS)}
+    return tuple(sorted(merged.values(), key=lambda c: order[c.level]))
+
+
 def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[str, ResolvedHazard]:
-    """Every hazard key the profile can use, with its ratings on the company's matrix."""
+    """Every hazard key the profile can use, with its ratings on the company's matrix.
+
+    Library hazards carry the controls, causes and rules that fit the company's tasks using them (all tasks of
+    the company when no task uses the hazard); assess_tasks narrows controls to each task.
+    """
+    setting = Setting.of(profile)
+    tasks_by_hazard: dict[str, list] = {}
+    for pos in profile.positions:
+        for task in pos.tasks:
+            for key in task.hazards:
+                tasks_by_hazard.setdefault(key, []).append(task)
+    all_tasks = [t for pos in profile.positions for t in pos.tasks]
     out: dict[str, ResolvedHazard] = {}
     for key, h in library.hazards.items():
+        users = tasks_by_hazard.get(key, all_tasks)
+        names = [t.name for t in users]
+        picked = _merge([controls_for_task(profile, t, key, h, setting) for t in users])
         out[key] = ResolvedHazard(
-            key, h.name, h.description, tuple(h.causes), h.controls,
+            key, h.name, h.description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            h.check, tuple(h.code_refs), tuple(h.training), tuple(h.emergencies), tuple(h.safe_work_practice),
+            h.check, tuple(h.code_refs), tuple(h.training), tuple(h.emergencies),
+            tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
         for h in pos.custom_hazards:
             rs, rp = _residual_for_custom(h, matrix)
-            controls = Controls(**h.controls.model_dump())
+            controls = h.controls
+            picked = tuple(PickedControl(f"{h.id}.{control_slug(text)}", level, text, True)
+                           for level in LEVELS for text in getattr(controls, level))
             out[h.id] = ResolvedHazard(
-                h.id, h.name, h.description or h.name, (), controls,
+                h.id, h.name, h.description or h.name, (), picked,
                 matrix.rate(h.severity, h.probability, library_scale=False),
                 matrix.rate(rs, rp, library_scale=False),
                 "The supervisor checks these controls at the field level hazard assessment before the task starts.",
@@ -88,15 +140,26 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     return out
 
 
+def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting) -> ResolvedHazard:
+    """The hazard as this task meets it: only the controls and causes that fit the task."""
+    lib = library.hazards.get(h.key)
+    if h.custom or lib is None:
+        return h
+    picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
+    causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
+    return replace(h, picked=picked, causes=causes or h.causes)
+
+
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
     industry = library.industries.get(profile.company.industry)
     default_steps = {t.name.lower(): t.steps for p in (industry.positions if industry else []) for t in p.tasks if t.steps}
+    setting = Setting.of(profile)
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:
             steps = tuple(task.steps) or tuple(default_steps.get(task.name.lower(), ()))
-            tasks.append(AssessedTask(pos.id, pos.title, task.name, tuple(hazards[k] for k in task.hazards),
-                                      task.critical, task.working_alone, steps))
+            own = tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
+            tasks.append(AssessedTask(pos.id, pos.title, task.name, own, task.critical, task.working_alone, steps))
     return tasks
 
 

@@ -225,7 +225,7 @@ def validate_line(loaded, finding) -> str:
 
 
 @main.command(name="list")
-@click.argument("what", type=click.Choice(["industries", "hazards", "equipment", "partners", "documents", "emergencies", "training"]))
+@click.argument("what", type=click.Choice(["industries", "hazards", "controls", "equipment", "partners", "documents", "emergencies", "training"]))
 @reported
 def list_keys(what) -> None:
     """List the built-in keys."""
@@ -374,3 +374,40 @@ def schema() -> None:
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["title"] = "secor-docs company profile (schema_version 1)"
     click.echo(json_lib.dumps(data, indent=2))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="company_profiles")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build"), show_default=True,
+              help="Output folder for the builds (the same as `build --out`).")
+@click.option("--as-of", callback=_as_of, help="Date used instead of today (YYYY-MM-DD) for builds and checks.")
+@click.option("--no-pdf", is_flag=True, help="Untick 'make the PDF binder' by default (Word files only).")
+@reported
+def serve(folder, port, no_browser, out, as_of, no_pdf) -> None:
+    """A local web app for FOLDER's profiles: edit, build, download, check readiness. Listens on 127.0.0.1 only."""
+    import webbrowser
+
+    from werkzeug.serving import make_server
+
+    from .errors import InputError
+    from .web import create_app
+
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; create it, or give the folder that holds your *.yaml profiles")
+    app = create_app(folder, out, as_of=as_of, pdf=not no_pdf)
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except OSError as e:
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; try another --port") from e
+    url = f"http://localhost:{server.server_port}/"
+    click.echo(f"secor-docs is serving {folder.resolve()} at {url} (Ctrl-C to stop)")
+    if not no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()

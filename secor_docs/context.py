@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, generated_steps, resolve_hazards
+from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
@@ -26,6 +27,7 @@ SITE_KIND_TITLES = {"office": "Office", "shop": "Shop", "yard": "Yard", "field":
 EVERY = {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month", "quarterly": "every three months",
          "semiannual": "every six months", "annual": "once a year"}
 PER_YEAR = {"weekly": 52, "biweekly": 26, "monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
+RECOMMENDED = "recommended, not yet confirmed"
 DASH = "\u2014"
 
 
@@ -40,6 +42,16 @@ def v(**kw: Any) -> View:
 def _risk(r: Risk) -> View:
     return v(severity=r.severity, probability=r.probability, score=r.score, band=r.band, rank=r.rank, action=r.action,
              label=f"{r.score} ({r.band})")
+
+
+def controls_text(levels: list[View]) -> str:
+    """Controls by level: those confirmed as in place first, then the recommended ones under their own heading."""
+    in_place = [f"{lv.title}: " + "; ".join(lv.in_place) for lv in levels if lv.in_place]
+    recommended = [f"{lv.title}: " + "; ".join(lv.recommended) for lv in levels if lv.recommended]
+    if not recommended:
+        return "\n".join(in_place)
+    head = ["In place:"] + in_place if in_place else []
+    return "\n".join(head + [f"Recommended, not yet confirmed as in place ({sum(len(lv.recommended) for lv in levels)}):"] + recommended)
 
 
 @dataclass
@@ -132,11 +144,17 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     used_keys = list(facts.hazards_used)
 
     def hazard_view(h: ResolvedHazard) -> View:
-        levels = [v(level=level, title=title, items=list(getattr(h.controls, level))) for level, title in HIERARCHY]
+        def shown(c) -> str:
+            return c.text if c.confirmed else f"{c.text} ({RECOMMENDED})"
+        levels = [v(level=level, title=title, items=[shown(c) for c in h.picked if c.level == level],
+                    in_place=[c.text for c in h.picked if c.level == level and c.confirmed],
+                    recommended=[c.text for c in h.picked if c.level == level and not c.confirmed])
+                  for level, title in HIERARCHY]
         users = [t for t in tasks if any(x.key == h.key for x in t.hazards)]
         return v(key=h.key, name=h.name, description=h.description, causes=list(h.causes),
                  controls=levels, controls_present=[lv for lv in levels if lv.items],
-                 controls_text="\n".join(f"{lv.title}: " + "; ".join(lv.items) for lv in levels if lv.items),
+                 controls_text=controls_text(levels),
+                 unconfirmed=len(h.unconfirmed), in_place_count=len(h.picked) - len(h.unconfirmed),
                  elimination=list(h.controls.elimination), engineering=list(h.controls.engineering),
                  administrative=list(h.controls.administrative), ppe=list(h.controls.ppe),
                  initial=_risk(h.initial), residual=_risk(h.residual), check=h.check,
@@ -150,13 +168,21 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  title=h.name, label=h.name, ident=h.key)
 
     hazard_views = {k: hazard_view(hazards[k]) for k in used_keys}
+    task_hazard_views: dict[tuple, View] = {}
+
+    def task_hazards(t: AssessedTask) -> list[View]:
+        """The task's own hazard views: controls picked and confirmed for this task."""
+        key = (t.position_id, t.name)
+        if key not in task_hazard_views:
+            task_hazard_views[key] = [hazard_view(h) for h in t.hazards]
+        return task_hazard_views[key]
 
     # ---- tasks and positions ----
     def task_view(t: AssessedTask, index: int) -> View:
         steps = list(t.steps) or generated_steps(t)
         plan = obligations.check_in_for(t.position_id, t.name)
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
-                 hazards=[hazard_views[h.key] for h in t.hazards], critical=t.flagged_critical,
+                 hazards=task_hazards(t), critical=t.flagged_critical,
                  is_critical=t in critical, working_alone=t.working_alone,
                  check_in=plan.interval if plan else 0, check_in_tightened=bool(plan and plan.tightened),
                  top_initial=_risk(t.top_initial), top_residual=_risk(t.top_residual),
@@ -181,6 +207,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             hazards=[hazard_views[k] for k in dict.fromkeys(hk for t in pos.tasks for hk in t.hazards)],
             custom_hazards=[hazard_views[h.id] for h in pos.custom_hazards if h.id in hazard_views],
             rows=rows, checked_by=checker_for(pos.id),
+            unconfirmed=sum(h.unconfirmed for tv in ptasks for h in tv.hazards),
             training=[library.training[k].name for k in required_training(pos.id)],
             working_alone=any(t.working_alone for t in pos.tasks), label=pos.title, ident=pos.id))
 
@@ -317,7 +344,11 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     record_types = [v(key=k, name=r.get("name", k), folder=r.get("folder", k), frequency=r.get("frequency", ""),
                       retention=r.get("retention", ""), description=r.get("description", ""))
                     for k, r in library.records.items()]
+    unconfirmed, unconfirmed_tasks, picked_total = unconfirmed_count(profile, library)
     context = {
+        "controls": v(unconfirmed=unconfirmed, tasks=unconfirmed_tasks, total=picked_total,
+                      in_place=picked_total - unconfirmed, accepted=profile.program.accept_library_controls,
+                      confirm_days=CONFIRM_WITHIN_DAYS),
         "training_courses": training_courses,
         "record_types": record_types,
         "company": v(legal_name=company.legal_name, operating_name=company.operating_name or "",

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 
 from .errors import DataError
@@ -17,11 +18,51 @@ class Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SITE_KINDS = ("office", "shop", "yard", "field", "client_site")
+_STOP = {"a", "an", "the", "and", "or", "of", "to", "for", "with", "on", "in", "at", "by", "is", "are", "be", "so", "as"}
+
+
+def control_slug(text: str, words: int = 4) -> str:
+    """Short id from a control's first significant words: 'Full body harness approved to ...' -> full-body-harness-approved."""
+    tokens = [t for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in _STOP]
+    return "-".join(tokens[:words]) or "control"
+
+
+class Item(Data):
+    """A control, cause or rule of a library hazard, with where it applies.
+
+    Every condition given must hold; within one condition any listed value is enough. A plain string in the data
+    file is an item with no conditions: general wording that is true for any trade.
+    """
+    text: str
+    id: str = ""  # short id, unique within its hazard; derived from the text when not given
+    industries: list[str] = []   # company.industry keys
+    sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
+    equipment: list[str] = []    # the company has equipment of any of these kinds
+    tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value):
+        if isinstance(value, str):
+            return {"text": value}
+        return value
+
+    @property
+    def general(self) -> bool:
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
+
+    @property
+    def slug(self) -> str:
+        return self.id or control_slug(self.text)
+
+
 class Controls(Data):
-    elimination: list[str] = []
-    engineering: list[str] = []
-    administrative: list[str] = []
-    ppe: list[str] = []
+    elimination: list[Item] = []
+    engineering: list[Item] = []
+    administrative: list[Item] = []
+    ppe: list[Item] = []
 
 
 class Rating(Data):
@@ -32,7 +73,7 @@ class Rating(Data):
 class Hazard(Data):
     name: str
     description: str
-    causes: list[str]
+    causes: list[Item]
     severity: int = Field(ge=1, le=4)
     probability: int = Field(ge=1, le=4)
     controls: Controls
@@ -42,7 +83,7 @@ class Hazard(Data):
     training: list[str]
     emergencies: list[str]
     whmis: bool = False
-    safe_work_practice: list[str]
+    safe_work_practice: list[Item]
 
 
 class EquipmentKind(Data):
@@ -201,6 +242,15 @@ def _check_references(lib: Library) -> None:
                 problems.append(f"{owner}: unknown {kind} '{key}'")
 
     for key, h in lib.hazards.items():
+        seen_ids: set[str] = set()
+        for level in ("elimination", "engineering", "administrative", "ppe"):
+            for c in getattr(h.controls, level):
+                if c.slug in seen_ids:
+                    problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
+                seen_ids.add(c.slug)
+        for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+            need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", h.training, lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")

@@ -25,7 +25,7 @@ RENDER_LOOP_ITEMS = 10_000         # items one template loop may walk (Jinja's o
 MAX_ITEMS = {
     "people": 100, "positions": 30, "tasks": 40, "hazards": 30, "steps": 60, "custom_hazards": 30, "controls": 30,
     "training": 60, "sites": 30, "equipment": 100, "emergency_contacts": 20, "emergencies": 30, "bands": 100,
-    "shifts": 10, "shift_people": 100,
+    "shifts": 10, "shift_people": 100, "confirmed_controls": 400,
 }
 NAME_CHARS = 120                   # names and titles: they become headers, Word properties and file names
 

@@ -9,6 +9,10 @@ def rows(what: str) -> list[tuple[str, str]]:
     lib = load_library()
     if what == "industries":
         return [(k, f"{i.name} (suggested partner {i.suggested_partner}; {len(i.positions)} starter positions)") for k, i in sorted(lib.industries.items())]
+    if what == "controls":
+        from .controls import all_controls, control_id
+        return [(control_id(k, item), f"{level}: {item.text}" + (f" [{_where(item)}]" if not item.general else ""))
+                for k, h in sorted(lib.hazards.items()) for level, item in all_controls(h)]
     if what == "hazards":
         return [(k, h.name) for k, h in sorted(lib.hazards.items())]
     if what == "equipment":
@@ -26,3 +30,9 @@ def rows(what: str) -> list[tuple[str, str]]:
         cond = f" [when {e.when}]" if e.when else ""
         out.append((e.id, f"element {e.element} {e.kind:<10} {e.title}{extra}{cond}"))
     return out
+
+
+def _where(item) -> str:
+    parts = [f"{name}: {', '.join(values)}" for name, values in
+             (("industries", item.industries), ("sites", item.sites), ("equipment", item.equipment), ("tasks", item.tasks)) if values]
+    return "; ".join(parts)

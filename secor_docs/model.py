@@ -83,6 +83,10 @@ class Program(Strict):
     risk_matrix: Literal["default"] | RiskMatrix = Field("default", description="`default` or a custom matrix.")
     certificate_anniversary: ISODate | None = Field(None, description="Optional: date on the current SECOR certificate; maintenance audits fall due before each anniversary.")
     audit_date: ISODate | None = Field(None, description="Optional: planned first day of the audit. Without it a certification audit is shown on the earliest date it can be booked, a maintenance audit on its due date (the next certificate anniversary). The records window is the whole months before the audit's month.")
+    accept_library_controls: StrictBool = Field(False, description=(
+        "Quick start: treat every library control picked for the company's tasks as confirmed (in place). "
+        "The build still lists a note to check them with the workers. Default false: unconfirmed controls print as "
+        "recommended."))
 
 
 class FirstAid(Strict):
@@ -135,6 +139,11 @@ class Task(Strict):
     critical: StrictBool = False
     working_alone: StrictBool = False
     steps: list[Text] = Items("steps", default_factory=list, description="Optional job steps for the safe job procedure.")
+    confirmed_controls: list[Text] = Items("confirmed_controls", default_factory=list, description=(
+        "Optional: library controls this task really uses, each named by its id (`secor-docs list controls`, e.g. "
+        "`ladder_use.ladders-inspected-before-each`), by `<hazard>.*` for every control of one of the task's hazards, "
+        "or by its exact text. Confirmed controls print as in place; the others print as recommended and become "
+        "findings. A control named here is used for this task even where the library would not pick it."))
 
 
 class Position(Strict):
@@ -207,6 +216,9 @@ class Profile(Strict):
     working_alone: WorkingAlone | None = None
     emergency_contacts: list[EmergencyContact] = Items("emergency_contacts", default_factory=list)
     contractors: StrictBool = False
+    confirmed_controls: list[Text] = Items("confirmed_controls", default_factory=list, description=(
+        "Optional: library controls the company uses on every task where the library picks them, named like a "
+        "task's confirmed_controls (id, `<hazard>.*` or exact text)."))
     templates: Text | None = Field(None, description="Optional folder of template overrides, relative to the profile.")
     prepared_by: PreparedBy | None = Field(None, description="Optional: who prepared the binder (printed on the cover); overrides the consultant settings file.")
     branding: Branding | None = Field(None, description="Optional: brand colour; overrides the consultant settings file.")

@@ -336,3 +336,20 @@ def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
                     yield ("sites", i, "shifts", j, "people", k), f"'{name}' is not the name of anyone in people{_suggest(name, names)}"
                 elif shift.people.index(name) != k:
                     yield ("sites", i, "shifts", j, "people", k), f"'{name}' is listed twice on this shift"
+
+
+@rule
+def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
+    from .controls import known_reference
+
+    hint = "; name a control by its id (secor-docs list controls), by <hazard>.* or by its exact text"
+    for k, ref in enumerate(p.confirmed_controls):
+        if not known_reference(ref, lib):
+            yield ("confirmed_controls", k), f"'{ref}' is not a library control{hint}"
+    for i, pos in enumerate(p.positions):
+        for j, task in enumerate(pos.tasks):
+            for k, ref in enumerate(task.confirmed_controls):
+                if not known_reference(ref, lib, task.hazards):
+                    other = known_reference(ref, lib)
+                    why = "is a control of a hazard this task does not list" if other else "is not a library control"
+                    yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{hint}"

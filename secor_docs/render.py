@@ -16,6 +16,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from . import grammar
 from .determinism import normalise_docx
 from .errors import TemplateError
 from .resources import templates_dir
@@ -231,7 +232,8 @@ class Template(DocxTemplate):
 def make_env() -> SandboxedEnvironment:
     """The one environment for every template and catalog condition: sandboxed, strict, escaping."""
     env = CachingSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=False)
-    env.filters.update(longdate=longdate, isodate=isodate, join_names=join_names, lower_first=lower_first)
+    env.filters.update(longdate=longdate, isodate=isodate, join_names=join_names, lower_first=lower_first,
+                       a=grammar.with_article, article=grammar.article, count=grammar.count, agree=grammar.agree)
     return env
 
 

@@ -17,15 +17,22 @@ def template_cache(tmp_path_factory):
     yield
 
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
 def pytest_collection_modifyitems(config, items):
-    if shutil.which("soffice"):
-        return
     if os.environ.get("CI") == "true":
-        return  # in CI a missing LibreOffice must fail, not skip
-    skip = pytest.mark.skip(reason="LibreOffice (soffice) not installed")
+        return  # in CI a missing LibreOffice or chromium must fail, not skip
+    missing = {}
+    if not shutil.which("soffice"):
+        missing["libreoffice"] = "LibreOffice (soffice) not installed"
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        missing["browser"] = "chromium and chromium-driver not installed (apt-get install chromium chromium-driver)"
     for item in items:
-        if "libreoffice" in item.keywords:
-            item.add_marker(skip)
+        for marker, reason in missing.items():
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture
