@@ -340,6 +340,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                 course_keys.append(st.key)
     training_courses = [v(key=k, name=library.training[k].name, description=library.training[k].description,
                           renew_years=library.training[k].renew_years or 0, legal=library.training[k].legal,
+                          cite=library.training[k].cite or "",
                           note=library.training[k].note or "") for k in course_keys]
     record_types = [v(key=k, name=r.get("name", k), folder=r.get("folder", k), frequency=r.get("frequency", ""),
                       retention=r.get("retention", ""), description=r.get("description", ""))

@@ -340,16 +340,20 @@ def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
 
 @rule
 def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
-    from .controls import known_reference
+    from .controls import all_controls, control_id, known_reference
 
     hint = "; name a control by its id (secor-docs list controls), by <hazard>.* or by its exact text"
+
+    def ids(keys) -> list[str]:
+        return [control_id(k, item) for k in keys if k in lib.hazards for _, item in all_controls(lib.hazards[k])]
+
     for k, ref in enumerate(p.confirmed_controls):
         if not known_reference(ref, lib):
-            yield ("confirmed_controls", k), f"'{ref}' is not a library control{hint}"
+            yield ("confirmed_controls", k), f"'{ref}' is not a library control{_suggest(ref, ids(lib.hazards)) or hint}"
     for i, pos in enumerate(p.positions):
         for j, task in enumerate(pos.tasks):
             for k, ref in enumerate(task.confirmed_controls):
                 if not known_reference(ref, lib, task.hazards):
                     other = known_reference(ref, lib)
                     why = "is a control of a hazard this task does not list" if other else "is not a library control"
-                    yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{hint}"
+                    yield ("positions", i, "tasks", j, "confirmed_controls", k), f"'{ref}' {why}{_suggest(ref, ids(task.hazards)) or hint}"
