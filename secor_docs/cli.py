@@ -36,6 +36,20 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail again on the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def reported(fn):
     """Turn every SecorError into its one-line messages and exit status; anything else is a bug."""
     @functools.wraps(fn)
@@ -50,6 +64,14 @@ def reported(fn):
         except KeyboardInterrupt:
             click.echo("interrupted; the previous build is unchanged", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit):
+            raise
+        except click.exceptions.Abort:  # a prompt met the end of input, or Ctrl-C at a prompt
+            click.echo("aborted: no answer to a question (end of input); nothing was written", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # stdout closed early (`secor-docs list hazards | head`): stop quietly
+            _silence_stdout()
+            sys.exit(BROKEN_PIPE)
         except Exception as e:  # a bug in secor-docs, not the user's mistake
             if debug:
                 raise
@@ -66,6 +88,10 @@ def main(debug: bool, verbose: int) -> None:
     """Generate an Alberta SECOR health and safety program binder from a company profile."""
     # SIGTERM unwinds like Ctrl-C, so staging folders and converters are cleaned up and the previous build stays.
     signal.signal(signal.SIGTERM, _terminate)
+    if debug:
+        import os
+
+        os.environ["SECOR_DOCS_DEBUG"] = "1"  # read by the build: internal errors keep their traceback
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -235,6 +261,21 @@ def list_keys(what) -> None:
         click.echo(f"{key:<28} {text}")
 
 
+@main.command()
+@click.argument("partner")
+@reported
+def questions(partner) -> None:
+    """Write a partner's built-in audit questions as a question-list CSV (to edit into the partner's real list)."""
+    from .errors import InputError
+    from .frameworks import load_framework
+    from .library import load_library
+    from .questions import export_csv
+
+    if partner not in load_library().frameworks:
+        raise InputError(f"no certifying partner '{partner}'; expected one of {', '.join(sorted(load_library().frameworks))}")
+    click.echo(export_csv(load_framework(partner)), nl=False)
+
+
 @main.group()
 def templates() -> None:
     """Work with Word templates: export the built-in set, check an edited set, list variables."""
@@ -330,6 +371,8 @@ def init(path, no_input, industry, force) -> None:
     library = load_library()
     if os.path.lexists(path) and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist; create it first or give another PATH")
     if industry and industry not in library.industries:
         raise InputError(f"unknown industry '{industry}'; choose one of: {', '.join(sorted(library.industries))}")
     if no_input:
@@ -357,13 +400,19 @@ def init(path, no_input, industry, force) -> None:
         answers.people = people if len(people) > 1 else default_people(answers, library)[:1]
         answers.site_name = click.prompt("Main site name", default=answers.site_name)
         answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
-        answers.travel_minutes = click.prompt("Travel minutes to it", type=int, default=answers.travel_minutes)
+        answers.travel_minutes = click.prompt("Travel minutes to it", type=click.IntRange(0, 10_000), default=answers.travel_minutes)
     from .safefs import write_text
-    write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
+
+    try:
+        write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
+    except OSError as e:
+        raise InputError(f"{path}: cannot write the profile: {e.strerror or e}"
+                         + (" (create the folder first)" if not path.parent.exists() else "")) from None
     click.echo(f"wrote {path}; check it with: secor-docs validate {path}")
 
 
 @main.command()
+@reported
 def schema() -> None:
     """Print the profile's JSON Schema (for editor completion and validation)."""
     import json as json_lib

@@ -33,10 +33,12 @@ def require_soffice() -> str:
 
 
 def timeout_for(count: int) -> float:
-    override = os.environ.get("SECOR_DOCS_CONVERT_TIMEOUT")
-    if override:
-        return float(override)
-    return 60.0 + 5.0 * count
+    from .limits import convert_timeout
+
+    try:
+        return convert_timeout(count)
+    except ValueError as e:
+        raise ConversionError(str(e)) from None
 
 
 def _split(files: list[Path], jobs: int) -> list[list[Path]]:

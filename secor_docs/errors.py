@@ -112,3 +112,9 @@ class BusyError(SecorError):
     """Another build holds the lock on this output folder."""
 
     exit_code = 7
+
+
+class InternalError(SecorError):
+    """A bug in secor-docs met while building one profile of several; the others still build."""
+
+    exit_code = 70

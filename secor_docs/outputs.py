@@ -35,9 +35,9 @@ def prepare_out_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputError(f"{out}: cannot create output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot create output folder: {e.strerror}") from e
     if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"{out}: output folder is not writable")
+        raise OutputError(f"{out}: output folder is not writable")
 
 
 @contextlib.contextmanager
@@ -51,7 +51,7 @@ def build_lock(out: Path, slug: str) -> Iterator[None]:
         if os.path.islink(path):
             raise OutputError(f"{path}: the lock file is a symbolic link; secor-docs never writes through links. "
                               f"Remove it") from None
-        raise InputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
     with os.fdopen(fd, "r+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -128,7 +128,7 @@ def staging_folder(out: Path, slug: str) -> Iterator[Path]:
     try:
         staging.mkdir(parents=True)
     except OSError as e:
-        raise InputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
+        raise OutputError(f"{out}: cannot write in the output folder: {e.strerror}") from e
     try:
         yield staging
     finally:

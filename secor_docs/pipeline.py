@@ -13,13 +13,13 @@ from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, OutputError, Problem,
-                     SecorError,
-                     TemplateError)
+from .errors import (ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, InternalError,
+                     OutputError, Problem, SecorError, TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
 from .certificate import AuditPlan, audit_view, plan_audit
 from .frameworks import Framework, load_framework, window_rules
+from .questions import load_question_list, question_file
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
 from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
@@ -81,7 +81,7 @@ class Plan:
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
-    for path in paths:
+    for path in dict.fromkeys(paths):  # naming a profile twice builds it once
         if path.is_dir():
             found += sorted(p for p in path.glob("*.yaml") if p.is_file())
             found += sorted(p for p in path.glob("*.yml") if p.is_file())
@@ -91,7 +91,10 @@ def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
             raise InputError(f"{path}: no such profile file or folder")
     if not found:
         raise InputError(f"no *.yaml profiles in {', '.join(str(p) for p in paths)}")
-    return found
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False,
@@ -119,7 +122,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     def evaluate(expression: str) -> bool:
         return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
 
-    framework = load_framework(profile.company.certifying_partner)
+    framework, unfiled = load_framework(profile.company.certifying_partner), []
+    questions = question_file(profile, loaded.folder, settings, settings_file)
+    if questions is not None:
+        framework, unfiled = load_question_list(questions, framework)
     documents = plan_catalog(catalog, framework.sections(), built.items, evaluate)
     rules = window_rules(framework, (settings.certificate_rules or {}).get(framework.key))
     audit = plan_audit(profile.program, rules, as_of)
@@ -130,7 +136,8 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
             resolved[doc.template] = search.find(doc.template)
             log.debug("template %s -> %s", doc.template, resolved[doc.template])
     findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
-                                                extra={"audit": audit, "window_rules": rules})))
+                                                extra={"audit": audit, "window_rules": rules,
+                                                       "framework": framework, "unfiled": unfiled})))
     built.context["findings"] = finding_views(findings, documents)
     plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
                 slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
@@ -241,12 +248,17 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
             folder_hashes.append([str(folder), {rel: hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest()
                                                 for rel in rels}])
         logo = company.get("logo")
+        named = (settings.audit_questions or {}).get(str(company.get("certifying_partner")))
+        questions = (path.parent / str(data["audit_questions"]) if data.get("audit_questions")
+                     else settings_file.parent / named if named and settings_file is not None else None)
         key = fingerprint({
             "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve())],
             "profile": hashlib.sha256(raw).hexdigest(),
             "settings": hashlib.sha256(read_limited(config, MAX_BYTES)).hexdigest() if config else None,
             "folders": folder_hashes,
             "logo": hashlib.sha256(read_limited(path.parent / str(logo), LOGO_BYTES)).hexdigest() if logo else None,
+            # the partner's question list shapes every divider and the evidence index
+            "questions": [str(questions), hashlib.sha256(read_limited(questions, MAX_BYTES)).hexdigest()] if questions else None,
         })
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
@@ -342,8 +354,12 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                                            f"{', '.join(kept[:6])}{' ...' if len(kept) > 6 else ''}")
             t0 = time.perf_counter()
             profile = plan.loaded.profile
-            make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
-                                  plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            try:  # the new build is in place: a failure here is a warning, never "the previous build is intact"
+                make_evidence_folders(target / EVIDENCE, needed_records(plan.framework,
+                                      plan.facts, bool(profile.equipment)), profile.program, profile.company.legal_name)
+            except OSError as e:
+                result.warnings.append(f"{target / EVIDENCE}: the evidence folders could not be created ({e.strerror or e}); "
+                                       f"the binder itself was built")
             result.timings["evidence"] = result.timings.get("evidence", 0) + time.perf_counter() - t0
         result.documents = len(plan.documents)
         result.pages = manifest["binder"]["pages"] or 0
@@ -353,9 +369,22 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         result.error = e
     except OSError as e:  # disk full, permissions, a folder that vanished: the previous build is untouched
         result.error = OutputError(f"{options.out}: cannot write the build: {e.strerror or e}")
+    except Exception as e:  # noqa: BLE001 - a bug; recorded for this profile so the others still build
+        if debug_requested():
+            raise
+        log.debug("internal error building %s", path, exc_info=True)
+        result.error = InternalError(f"{path}: internal error: {type(e).__name__}: {e} (run with --debug for the "
+                                     f"traceback, and please report it)")
     result.seconds = time.perf_counter() - started
     log.info("%s: %.1f s (%s)", path, result.seconds, ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return result
+
+
+def debug_requested() -> bool:
+    """--debug: let an internal error show its traceback instead of recording it."""
+    import os
+
+    return os.environ.get("SECOR_DOCS_DEBUG") == "1"
 
 
 def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict | None, set[str]]:
@@ -408,7 +437,8 @@ def input_hashes(plan: Plan) -> dict:
     return {"tool": tool_identity(),
             "templates": {rel: sha256(plan.search.find(rel)) for rel in templates},
             "data": tree_hashes(data_dir()),
-            "logo": sha256((plan.loaded.folder / logo).resolve()) if logo else None}
+            "logo": sha256((plan.loaded.folder / logo).resolve()) if logo else None,
+            "questions": sha256(Path(plan.framework.source)) if plan.framework.source else None}
 
 
 def inputs_key(plan: Plan, options: BuildOptions, inputs: dict | None = None) -> str:
@@ -541,6 +571,13 @@ def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:
     converters share its documents. `progress(result, done, total)` is called as each profile finishes.
     """
     paths = expand_profiles(options.profiles)
+    if options.pdf:
+        from .limits import convert_timeout
+
+        try:
+            convert_timeout(1)
+        except ValueError as e:
+            raise InputError(str(e)) from None
     clashes = output_clashes(paths)
     built = _build_all([p for p in paths if p not in clashes], options, progress, len(paths))
     by_path = {r.profile: r for r in built} | {p: BuildResult(profile=p, error=clash_error(p, why)) for p, why in clashes.items()}
@@ -597,9 +634,15 @@ def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -
         with ProcessPoolExecutor(max_workers=min(options.jobs, len(paths))) as pool:
             futures = {pool.submit(build_one, path, single): path for path in paths}
             for future in as_completed(futures):
-                done[futures[future]] = future.result()
+                path = futures[future]
+                try:
+                    done[path] = future.result()
+                except Exception as e:  # noqa: BLE001 - a worker died (crash, out of memory): that profile failed
+                    done[path] = BuildResult(profile=path, error=InternalError(
+                        f"{path}: internal error: the build process stopped ({type(e).__name__}: {e}); "
+                        f"the previous build of this company is unchanged"))
                 if progress:
-                    progress(done[futures[future]], len(done), total)
+                    progress(done[path], len(done), total)
         results = [done[p] for p in paths]
     return results
 
