@@ -501,8 +501,12 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     rows = renderer.evidence_view(pages).rows
     write_index_csv(rows, folder / "evidence-index.csv")
     manifest["evidence_index"] = {"csv": "evidence-index.csv", "framework": renderer.framework.key}
-    positions = [p.id for p in plan.loaded.profile.positions]
-    (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
+    positions = [(p.id, p.title) for p in plan.loaded.profile.positions]
+    reviews: dict = {}
+    for rec in records:
+        reviews.setdefault(rec["next_review"], []).append(rec["id"])
+    (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions,
+                                                                 sorted(reviews.items())))
     manifest["calendar"] = "records-calendar.ics"
     from .findings import markdown as findings_markdown
 

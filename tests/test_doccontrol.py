@@ -2,7 +2,7 @@
 overdue documents in `check`, and fingerprints that cover the code. Each test builds (Word only) and opens the
 produced manifest, CHANGES.md and DOCX files."""
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -251,3 +251,28 @@ def test_code_hash_follows_the_package_files(tmp_path):
     (package / "data" / "hazards.yaml").write_text("a: 2\n")
     assert tree_hash(package) != second
     assert len(code_hash()) == 64
+
+
+def test_calendar_follows_the_program_schedule(first):
+    from icalendar import Calendar
+
+    _, out, m1 = first
+    cal = Calendar.from_ical((out / SLUG / "records-calendar.ics").read_bytes())
+    events = {str(e.get("summary")): e for e in cal.walk("VEVENT")}
+    meeting = events["Safety meeting (record minutes and attendance)"]
+    assert meeting.decoded("dtstart") == date(2026, 2, 1)  # the program's first day, then every week
+    assert meeting.get("rrule")["FREQ"] == ["WEEKLY"]
+    drill = events["Emergency response drill"]
+    assert drill.decoded("dtstart") == date(2026, 2, 1) and drill.get("rrule")["INTERVAL"] == [6]
+    review = events["Annual health and safety policy and program review"]
+    assert review.decoded("dtstart") == date(2027, 2, 1)
+    assert "Formal hazard assessment review: Lead Roofer / Supervisor" in events
+    assert not any("lead_roofer" in s or "owner_estimator" in s for s in events)  # no internal keys
+    due = events[f"Document review due: {len(m1['documents'])} documents"]
+    assert due.decoded("dtstart") == date(2027, 2, 1) and "POL-001" in str(due.get("description"))
+    assert events["Training expires: Tyler Brandt, Fall Protection"].decoded("dtstart") == date(2026, 4, 20)
+    for summary in ("Safety meeting (record minutes and attendance)", "Workplace inspection: Shop and yard",
+                    "Emergency response drill", "Annual health and safety policy and program review",
+                    "Training expires: Tyler Brandt, Fall Protection"):
+        [alarm] = [c for c in events[summary].subcomponents if c.name == "VALARM"]
+        assert alarm.decoded("trigger") < timedelta(0), summary
