@@ -61,8 +61,13 @@ def reported(fn):
             for line in e.lines():
                 click.echo(f"error: {line}" if not line.startswith(("/", ".")) and ":" not in line.split(" ")[0] else line, err=True)
             sys.exit(e.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted; the previous build is unchanged", err=True)
+        except KeyboardInterrupt as e:
+            built = getattr(e, "built", None)
+            if built:
+                click.echo(f"interrupted; the new build of {', '.join(built)} was completed before the stop; every "
+                           f"other company's previous build is unchanged", err=True)
+            else:
+                click.echo("interrupted; the previous build is unchanged", err=True)
             sys.exit(130)
         except (click.exceptions.ClickException, click.exceptions.Exit):
             raise

@@ -40,7 +40,9 @@ def as_of_problem(day: date) -> str | None:
         return None
     return f"--as-of {day.isoformat()} is outside {AS_OF_EARLIEST.isoformat()} to {LATEST_DATE.isoformat()}"
 
-# LibreOffice: a hung converter is stopped after BASE + PER_DOCUMENT seconds per document in its batch.
+# LibreOffice: a hung converter is stopped when no document has been converted for STALL seconds (the first one
+# includes LibreOffice's start), or after BASE + PER_DOCUMENT seconds per document in its batch.
+CONVERT_STALL_SECONDS = 90.0
 CONVERT_BASE_SECONDS = 30.0
 CONVERT_PER_DOCUMENT_SECONDS = 3.0
 CONVERT_TIMEOUT_ENV = "SECOR_DOCS_CONVERT_TIMEOUT"  # seconds for one batch, overriding the formula

@@ -13,7 +13,7 @@ from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
 from .determinism import sha256
-from .errors import (ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, InternalError,
+from .errors import (BuildInterrupted, ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, InternalError,
                      OutputError, Problem, SecorError, TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
 from .facts import Facts, derive_facts, ineligibility_message
@@ -348,7 +348,12 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                         result.warnings.append(f"{len(moved)} PDF file(s) of the previous build moved to "
                                                f"{target / 'superseded-pdf' / stamp}: they show the previous Word files "
                                                f"(--no-pdf makes no PDF)")
-                kept = swap_in(staging, target, owned, owned_paths(previous) | replaced)
+                try:
+                    kept = swap_in(staging, target, owned, owned_paths(previous) | replaced)
+                except KeyboardInterrupt:  # held during the swap, delivered as it ends: say the truth
+                    if not (staging / MANIFEST).exists():
+                        raise BuildInterrupted([plan.loaded.profile.company.legal_name]) from None
+                    raise
                 if kept:
                     result.warnings.append(f"kept your own file(s) under a new name (secor-docs did not make them): "
                                            f"{', '.join(kept[:6])}{' ...' if len(kept) > 6 else ''}")
@@ -625,39 +630,100 @@ def output_clashes(paths: list[Path]) -> dict[Path, str]:
 def _build_all(paths: list[Path], options: BuildOptions, progress, total: int) -> list[BuildResult]:
     if len(paths) <= 1 or options.jobs == 1:
         results = []
-        for path in paths:
-            results.append(build_one(path, options))
-            if progress:
-                progress(results[-1], len(results), total)
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from dataclasses import replace
-
-        single = replace(options, jobs=1)
-        done: dict[Path, BuildResult] = {}
-        with ProcessPoolExecutor(max_workers=min(options.jobs, len(paths))) as pool:
-            futures = {pool.submit(build_one, path, single): path for path in paths}
-            for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    done[path] = future.result()
-                except Exception as e:  # noqa: BLE001 - a worker died (crash, out of memory): that profile failed
-                    done[path] = BuildResult(profile=path, error=InternalError(
-                        f"{path}: internal error: the build process stopped ({type(e).__name__}: {e}); "
-                        f"the previous build of this company is unchanged"))
+        try:
+            for path in paths:
+                results.append(build_one(path, options))
                 if progress:
-                    progress(done[path], len(done), total)
-        results = [done[p] for p in paths]
-    return results
+                    progress(results[-1], len(results), total)
+        except KeyboardInterrupt as e:
+            raise BuildInterrupted(_built_names(results) + list(getattr(e, "built", []))) from None
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from dataclasses import replace
+
+    single = replace(options, jobs=1)
+    done: dict[Path, BuildResult] = {}
+    pool = ProcessPoolExecutor(max_workers=min(options.jobs, len(paths)), initializer=_worker_signals)
+    futures = {}
+    try:
+        futures = {pool.submit(_build_in_worker, path, single): path for path in paths}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                done[path] = future.result()
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - a worker died (crash, out of memory): that profile failed
+                done[path] = BuildResult(profile=path, error=InternalError(
+                    f"{path}: internal error: the build process stopped ({type(e).__name__}: {e}); "
+                    f"the previous build of this company is unchanged"))
+            if progress:
+                progress(done[path], len(done), total)
+    except KeyboardInterrupt:
+        built = _stop_workers(pool, futures) + _built_names(list(done.values()))
+        raise BuildInterrupted(sorted(set(built))) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [done[p] for p in paths]
 
 
-BUILD_NOTE = "build-note"
+def _built_names(results: list[BuildResult]) -> list[str]:
+    return [r.company for r in results if r.ok or (r.error is not None and r.error.exit_code == 4)]
 
 
-def build_note(message: str) -> dict:
-    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
-    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
-            "documents": []}
+def _stop_workers(pool, futures: dict) -> list[str]:
+    """Ctrl-C or SIGTERM: queued profiles are not started, running ones stop (each worker unwinds: its converters
+    are killed and its staging folder removed). Returns the companies whose build still completed."""
+    import os
+    import signal
+
+    for future in futures:
+        future.cancel()
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
+    built = []
+    for future in futures:
+        if future.cancelled() or not future.done():
+            continue
+        error = future.exception()
+        if error is None:
+            built += _built_names([future.result()])
+        else:
+            built += list(getattr(error, "built", []))
+    return built
+
+
+_worker_state = {"building": False, "stopping": False}
+
+
+def _worker_signals() -> None:
+    """In a parallel build's worker: the first SIGINT or SIGTERM stops the build it is running (a second one is
+    ignored, so the clean-up is not cut short); an idle worker just takes no more work."""
+    import signal
+
+    def stop(signum, frame):
+        if _worker_state["stopping"]:
+            return
+        _worker_state["stopping"] = True
+        if _worker_state["building"]:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult:
+    if _worker_state["stopping"]:
+        raise KeyboardInterrupt
+    _worker_state["building"] = True
+    try:
+        return build_one(path, options)
+    finally:
+        _worker_state["building"] = False
 
 
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:

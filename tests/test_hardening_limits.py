@@ -457,3 +457,109 @@ def test_check_matches_whole_names_in_one_unicode_form_and_flags_future_records(
     assert "READY: no gaps found" not in lines and lines[-1].startswith("NOT READY")
     assert "notes\\x0aREADY: no gaps found" in result.output
     assert "dated after 2026-02-01 (a wrong date?): 2026-05-01 Al Lee orientation.pdf" in result.output
+
+
+# ---- 14 and 16: hung or interrupted converters -------------------------------------------------------------------
+
+def _hanging_soffice(tmp_path: Path) -> dict:
+    """A LibreOffice that records its pid and hangs; TMPDIR private to the test, to see what is left behind."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "soffice"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {tmp_path / 'pids'}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    (tmp_path / "tmp").mkdir()
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "TMPDIR": str(tmp_path / "tmp")}
+
+
+def _pids(tmp_path: Path, count: int, within: float = 60) -> list[int]:
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        pids = [int(x) for x in (tmp_path / "pids").read_text().split()] if (tmp_path / "pids").exists() else []
+        if len(pids) >= count:
+            return pids
+        time.sleep(0.2)
+    raise AssertionError(f"{count} converters did not start")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _all_gone(pids: list[int], within: float = 15) -> bool:
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_converter_that_makes_no_progress_is_stopped_early(tmp_path, monkeypatch):
+    import time
+
+    env = _hanging_soffice(tmp_path)
+    monkeypatch.setattr("secor_docs.limits.CONVERT_STALL_SECONDS", 3)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    started = time.monotonic()
+    result = run("build", TINY, "--out", tmp_path / "o", "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 4, result.output
+    assert "LibreOffice did not finish: no document converted for 3 s (0 of" in result.output
+    assert time.monotonic() - started < 60
+    assert _all_gone(_pids(tmp_path, 1))
+
+
+def test_sigkill_of_a_build_leaves_no_converter_and_no_temp_folder(tmp_path):
+    import signal
+    import time
+
+    env = _hanging_soffice(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "secor_docs", "build", str(TINY), "--out", str(tmp_path / "o"),
+                             "--as-of", AS_OF, "--jobs", "1"], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pids = _pids(tmp_path, 1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert _all_gone(pids), "LibreOffice outlived the killed build"
+        time.sleep(1)
+        assert not list((tmp_path / "tmp").glob("secor-lo-*"))
+    finally:
+        proc.kill()
+
+
+def test_sigterm_on_a_parallel_build_stops_promptly_and_tells_the_truth(tmp_path):
+    import signal
+    import time
+
+    env = _hanging_soffice(tmp_path)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for i, name in enumerate(["tiny-books", "solo-spark-electric", "northern-shine-janitorial"]):
+        (batch / f"{i}.yaml").write_text((PROFILES / f"{name}.yaml").read_text())
+    proc = subprocess.Popen([sys.executable, "-m", "secor_docs", "build", str(batch), "--out", str(tmp_path / "o"),
+                             "--as-of", AS_OF, "--jobs", "2"], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids = _pids(tmp_path, 2, within=180)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert time.monotonic() - started < 30, "the build waited for its converters"
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted; the previous build is unchanged" in err and "Traceback" not in err, err[-2000:]
+    assert _all_gone(pids)
+    assert len((tmp_path / "pids").read_text().split()) == 2, "a queued profile was still started"
+    assert not [p for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")]
+    assert not list((tmp_path / "o").glob(".secor-staging-*")) and not list((tmp_path / "tmp").glob("secor-lo-*"))
