@@ -23,8 +23,28 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "install it with: apt-get install libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2"
 
 
+# Where the LibreOffice installers put soffice when it is not on PATH (macOS app bundle, Windows installer).
+STANDARD_LOCATIONS = (
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    "~/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+
+
 def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """$SECOR_DOCS_SOFFICE, then soffice or libreoffice on PATH, then the installers' standard locations."""
+    override = os.environ.get("SECOR_DOCS_SOFFICE")
+    if override:
+        return override if os.path.isfile(override) else None
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    for candidate in STANDARD_LOCATIONS:
+        path = os.path.expanduser(candidate)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def require_soffice() -> str:
