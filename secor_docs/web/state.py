@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import ProfileError, SecorError
 from ..evidence import EVIDENCE
-from ..manifest import MANIFEST
+from ..manifest import MANIFEST, confined
 from ..outputs import slugify
 from .editing import parse_path, section_of
 
@@ -143,7 +143,7 @@ class LastBuild:
         rel = (self.manifest.get("binder") or {}).get(key) if key in ("pdf", "docx") else self.manifest.get(key)
         if isinstance(rel, dict):
             rel = rel.get("csv")
-        if isinstance(rel, str) and (self.folder / rel).is_file():
+        if isinstance(rel, str) and confined(rel) and (self.folder / rel).is_file():  # never a path out of the build
             return rel
         return None
 
