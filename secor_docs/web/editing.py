@@ -139,7 +139,8 @@ def spec_for(name: str, info, parent: str = "") -> Spec | None:
     annotation, optional = _unwrap(info.annotation)
     required = info.is_required()
     label = LABELS.get(name, name.replace("_", " ").capitalize())
-    help_text = (info.description or "").replace("`", "")
+    help_text = re.sub(r"\s*\((quote it in YAML|`?secor-docs list \w+`?)\)|;?\s*`?secor-docs list \w+`?", "",
+                       info.description or "").replace("`", "")
     origin = get_origin(annotation)
     source = NESTED_PICKERS.get((parent, name)) or PICKERS.get(name, "")
     if origin is Literal:
