@@ -6,7 +6,6 @@ internals, and every optional value is already text: a template never prints "No
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +14,7 @@ from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
-from .obligations import (EXPIRY_WARNING_DAYS, FirstAidCoverage, Obligations, TrainingState, TrainingStatus,
+from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus,
                           derive_obligations, position_requirements, training_status)
 from .risk import Matrix, Risk
 
