@@ -76,8 +76,9 @@ def sources() -> tuple[Rule, ...]:
     """Finding sources that live in other modules (imported here, late, to keep the module graph one-way)."""
     from .certificate import audit_window_findings
     from .controls import unconfirmed_control_findings
+    from .questions import question_list_findings
 
-    return SOURCES + (audit_window_findings, unconfirmed_control_findings)
+    return SOURCES + (audit_window_findings, unconfirmed_control_findings, question_list_findings)
 
 
 SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
