@@ -15,7 +15,7 @@ from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
-from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus,
+from .obligations import (EXPIRY_WARNING_DAYS, FirstAidCoverage,  # noqa: F401 (EXPIRY_WARNING_DAYS: revisions imports it here) Obligations, TrainingState, TrainingStatus,
                           derive_obligations, position_requirements, training_status)
 from .risk import Matrix, Risk
 
