@@ -15,8 +15,9 @@ from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
-from .obligations import (EXPIRY_WARNING_DAYS, FirstAidCoverage,  # noqa: F401 (EXPIRY_WARNING_DAYS: revisions imports it here) Obligations, TrainingState, TrainingStatus,
-                          derive_obligations, position_requirements, training_status)
+from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
+from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
+                          position_requirements, training_status)
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
