@@ -76,8 +76,9 @@ def sources() -> tuple[Rule, ...]:
     """Finding sources that live in other modules (imported here, late, to keep the module graph one-way)."""
     from .certificate import audit_window_findings
     from .controls import unconfirmed_control_findings
+    from .questions import question_list_findings
 
-    return SOURCES + (audit_window_findings, unconfirmed_control_findings)
+    return SOURCES + (audit_window_findings, unconfirmed_control_findings, question_list_findings)
 
 
 SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
@@ -264,6 +265,35 @@ def lone_work_conflicts(inputs: FindingInputs) -> Iterable[Finding]:
                         path=("positions", i, "tasks", j, "working_alone"))
 
 
+@rule("lone-work-company-rule")
+def lone_work_company_rules(inputs: FindingInputs) -> Iterable[Finding]:
+    """Lone work that breaks a rule of this program: workers under 18 never work alone; the check-in contact is not
+    the person who works alone."""
+    profile = inputs.profile
+    current = set(inputs.facts.current_people)
+    for i, person in enumerate(profile.people):
+        if person.under_18 and person.name in current:
+            pos = next(p for p in profile.positions if p.id == person.position)
+            alone = [t.name for t in pos.tasks if t.working_alone]
+            if alone:
+                yield inputs.finding(
+                    "lone-work-company-rule", Severity.ERROR,
+                    f"{person.name} is under 18, and the company rules say young workers never work alone, but their position '{pos.title}' has tasks done alone: {'; '.join(alone)}.",
+                    f"Schedule {person.name} only with a supervisor present for those tasks (say so in the profile with a separate position), or give the tasks to an adult.",
+                    documents=inputs.doc_ids("company_rules", "young_worker_procedure", "working_alone_procedure"),
+                    path=("people", i, "under_18"))
+    wa = profile.working_alone
+    if wa and inputs.facts.working_alone:
+        lone = {p.name for p in profile.people for pos in profile.positions if p.position == pos.id
+                and any(t.working_alone for t in pos.tasks) and p.name in current}
+        if lone == {wa.contact}:
+            yield inputs.finding(
+                "lone-work-company-rule", Severity.ERROR,
+                f"The check-in contact, {wa.contact}, is the person who works alone, so nobody would notice a missed check-in.",
+                "Name someone else as working_alone.contact (a family member, a neighbour business or a monitoring service) and show them the procedure.",
+                documents=inputs.doc_ids("working_alone_procedure"), path=("working_alone", "contact"))
+
+
 @rule("check-in-interval-mismatch")
 def check_in_intervals_agree(inputs: FindingInputs) -> Iterable[Finding]:
     """Every document prints the same check-in interval for a lone task: the one in the check-in plan."""
@@ -385,5 +415,5 @@ def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
 
 
 RULES: tuple[Rule, ...] = (law_to_verify, hsr_missing, init_placeholders, shifts_assumed, first_aid_shift_coverage, responders_at_site,
-                           lone_work_conflicts, check_in_intervals_agree, certificates_expired, legal_training_missing,
+                           lone_work_conflicts, lone_work_company_rules, check_in_intervals_agree, certificates_expired, legal_training_missing,
                            program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present)

@@ -67,10 +67,15 @@ def _pages(ids: list[str], pages: dict[str, int | None]) -> str:
     return ", ".join(str(p) for p in found)
 
 
-def _doc_list(ids_titles: list[tuple[str, str]]) -> str:
-    if len(ids_titles) > 3:
-        return f"{ids_titles[0][0]} to {ids_titles[-1][0]} ({len(ids_titles)} documents: {ids_titles[0][1].split(':')[0]})"
-    return "; ".join(f"{i} {t}" for i, t in ids_titles)
+def _doc_list(groups: list[list[tuple[str, str]]]) -> str:
+    """Documents per catalog entry: a run of more than 3 of one kind (one per hazard, site...) as a range."""
+    parts = []
+    for ids_titles in groups:
+        if len(ids_titles) > 3:
+            parts.append(f"{ids_titles[0][0]} to {ids_titles[-1][0]} ({len(ids_titles)} documents: {ids_titles[0][1].split(':')[0]})")
+        else:
+            parts += [f"{i} {t}" for i, t in ids_titles]
+    return "; ".join(parts)
 
 
 def evidence_index(framework: Framework, documents: list, pages: dict[str, int | None], facts: Facts, program,
@@ -83,12 +88,13 @@ def evidence_index(framework: Framework, documents: list, pages: dict[str, int |
     rows = []
     for element in framework.elements:
         for q in element.questions:
-            docs = [(d.id, d.title) for key in q.documents for d in by_key.get(key, [])]
+            groups = [[(d.id, d.title) for d in by_key[key]] for key in q.documents if by_key.get(key)]
+            docs = [doc for group in groups for doc in group]
             recs = [(k, records[k]) for k in q.records if record_applies(k, facts, has_equipment)]
             applies = bool(docs or recs or not (q.documents or q.records))
             rows.append(IndexRow(
                 element_id=element.id, element=element.name, question_id=q.id, question=q.text, technique=q.technique,
-                directive_documents=_doc_list(docs) if docs else ("not applicable to this company" if q.documents else ""),
+                directive_documents=_doc_list(groups) if docs else ("not applicable to this company" if q.documents else ""),
                 binder_pages=_pages([i for i, _ in docs], pages),
                 records_required="; ".join(r.name for _, r in recs),
                 frequency="; ".join(frequency_text(r, program) for _, r in recs),

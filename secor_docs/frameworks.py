@@ -40,7 +40,7 @@ class Question(_Data):
 class Element(_Data):
     id: str
     name: str
-    weight: float = Field(gt=0)
+    weight: float | None = Field(None, gt=0)   # percent of the audit; built-in frameworks give every one
     questions: list[Question] = Field(min_length=1)
 
 
@@ -120,6 +120,8 @@ def load_framework(key: str) -> Framework:
             for rec in q.records:
                 if rec not in records:
                     raise DataError(f"frameworks/{key}.yaml: question {q.id} names unknown record type '{rec}'")
+    if any(e.weight is None for e in framework.elements):
+        raise DataError(f"frameworks/{key}.yaml: every element needs a weight")
     weights = sum(e.weight for e in framework.elements)
     if abs(weights - 100) > 0.5:
         raise DataError(f"frameworks/{key}.yaml: element weights add up to {weights}, not 100")

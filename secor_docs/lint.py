@@ -55,16 +55,5 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
                     expired = [s for s in statuses if s.state is TrainingState.EXPIRED]
                     what = "has expired for everyone holding it" if expired and len(expired) == len(statuses) else "is held by nobody who does it"
                     found.append(Warning_(("positions", i, "tasks", j, "hazards"), f"task '{task.name}' needs '{course.name}' training, which {what}"))
-    people = training
-    for i, person in enumerate(profile.people):
-        if person.under_18 and person.name in people:
-            alone = [t.name for t in next(p for p in profile.positions if p.id == person.position).tasks if t.working_alone]
-            if alone:
-                found.append(Warning_(("people", i, "under_18"), f"{person.name} is under 18 and holds a position with tasks done alone: {', '.join(alone)}"))
-    wa = profile.working_alone
-    if wa and facts.working_alone:
-        lone = {p.name for p in profile.people for pos in profile.positions if p.position == pos.id
-                and any(t.working_alone for t in pos.tasks) and p.name in facts.current_people}
-        if wa.contact in lone and len(lone) == 1:
-            found.append(Warning_(("working_alone", "contact"), f"the check-in contact '{wa.contact}' is the person who works alone; name someone else"))
+    # Lone work against the company's rules (under 18, contact who works alone) is a finding: consistency.py.
     return [f"{s[:s.index(': ')]}: warning: {s[s.index(': ') + 2:]}" for s in (str(loaded.source.problem(w.path, w.message)) for w in found)]

@@ -28,7 +28,7 @@ def rows(what: str) -> list[tuple[str, str]]:
     for e in catalog.documents:
         extra = f" (one per {e.for_each.replace('_', ' ')[:-1] if e.for_each != 'critical_tasks' else 'critical task'})" if e.for_each else ""
         cond = f" [when {e.when}]" if e.when else ""
-        out.append((e.id, f"element {e.element} {e.kind:<10} {e.title}{extra}{cond}"))
+        out.append((e.id, f"{e.key:<28} home element {e.element} {e.kind:<10} {e.title}{extra}{cond}"))
     return out
 
 

@@ -220,5 +220,6 @@ class Profile(Strict):
         "Optional: library controls the company uses on every task where the library picks them, named like a "
         "task's confirmed_controls (id, `<hazard>.*` or exact text)."))
     templates: Text | None = Field(None, description="Optional folder of template overrides, relative to the profile.")
+    audit_questions: Text | None = Field(None, description="Optional: the certifying partner's current audit questions, a CSV or YAML file relative to the profile (see the README, \"Loading the partner's own question list\"). Replaces the built-in, modelled question list in the evidence index and the binder's elements; overrides `audit_questions` in the consultant settings file.")
     prepared_by: PreparedBy | None = Field(None, description="Optional: who prepared the binder (printed on the cover); overrides the consultant settings file.")
     branding: Branding | None = Field(None, description="Optional: brand colour; overrides the consultant settings file.")

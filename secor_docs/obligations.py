@@ -134,6 +134,9 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
                 reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
         if task.working_alone:
             reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
+        for item in equipment_used(profile, task.name):
+            for k in library.equipment[item.kind].training:
+                reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
         reasons.setdefault("whmis", []).append("hazardous products used in the tasks")
     roles = role_keys(person, facts) if person is not None else {}
@@ -146,6 +149,15 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
         basis, cite = _basis(k, library)
         out.append(Requirement(k, basis, cite, tuple(dict.fromkeys(why))))
     return tuple(out)
+
+
+def equipment_used(profile: Profile, task_name: str) -> list:
+    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
+    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
+    name = task_name.lower()
+    return [item for item in profile.equipment
+            if item.kind.replace("_", " ") in name or item.name.lower() in name
+            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:

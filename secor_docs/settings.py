@@ -29,6 +29,7 @@ class SettingsFile(BaseModel):
     prepared_by: PreparedBy | None = None
     branding: Branding | None = None
     templates: str | None = None
+    audit_questions: dict[str, str] | None = Field(None, description="Per certifying partner key: a CSV or YAML question list (relative to the settings file) used for every profile of that partner.")
     certificate_rules: dict[str, CertificateOverride] | None = Field(None, description="Per certifying partner key: records months that replace the built-in ones.")
 
 

@@ -141,3 +141,15 @@ def test_referred_documents_present():
 def test_law_to_verify_is_a_note():
     found = list(c.law_to_verify(inputs_for(SHINE)))
     assert found and {f.severity for f in found} == {Severity.NOTE}
+
+
+def test_lone_work_company_rules(write_profile):
+    text = SHINE.read_text()
+    assert not list(c.lone_work_company_rules(from_text(write_profile, text)))
+    young = text.replace("    position: cleaner\n    employment: part_time\n    start_date: 2025-06-20\n    under_18: true",
+                         "    position: crew_lead\n    employment: part_time\n    start_date: 2025-06-20\n    under_18: true")
+    found = list(c.lone_work_company_rules(from_text(write_profile, young)))
+    assert codes(found) == ["lone-work-company-rule"] and "Noor Haddad" in found[0].message
+    self_contact = text.replace('contact: "Amira Haddad"', 'contact: "Luis Ferreira"')
+    found = list(c.lone_work_company_rules(from_text(write_profile, self_contact)))
+    assert codes(found) == ["lone-work-company-rule"] and "Luis Ferreira" in found[0].message

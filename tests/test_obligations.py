@@ -93,3 +93,13 @@ def test_coverage_uses_only_people_on_the_shift():
     c = coverage(profile, shift, "close", load_library(), AS_OF)
     assert c.site == shift.site and {a.name for a in c.holders} <= set(shift.people)
     assert facts.as_of == AS_OF
+
+
+def test_skid_steer_operator_gets_mobile_equipment_not_forklift_and_h2s_is_not_confined_space():
+    plan = plan_of(PROFILES / "ridgeline-wellsite.yaml")
+    library = load_library()
+    reqs = {r.key: r for r in position_requirements(plan.loaded.profile, plan.facts, library, plan.built.hazards, "operator")}
+    assert "forklift_operator" not in reqs
+    assert any("Bobcat S650 skid steer" in b or "Powered mobile equipment" in b for b in reqs["mobile_equipment_operator"].because)
+    manager = {r.key for r in position_requirements(plan.loaded.profile, plan.facts, library, plan.built.hazards, "operations_manager")}
+    assert "h2s_alive" in manager and "confined_space_entry" not in manager
