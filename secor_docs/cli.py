@@ -36,6 +36,20 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail again on the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def reported(fn):
     """Turn every SecorError into its one-line messages and exit status; anything else is a bug."""
     @functools.wraps(fn)
@@ -47,9 +61,22 @@ def reported(fn):
             for line in e.lines():
                 click.echo(f"error: {line}" if not line.startswith(("/", ".")) and ":" not in line.split(" ")[0] else line, err=True)
             sys.exit(e.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted; the previous build is unchanged", err=True)
+        except KeyboardInterrupt as e:
+            built = getattr(e, "built", None)
+            if built:
+                click.echo(f"interrupted; the new build of {', '.join(built)} was completed before the stop; every "
+                           f"other company's previous build is unchanged", err=True)
+            else:
+                click.echo("interrupted; the previous build is unchanged", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit):
+            raise
+        except click.exceptions.Abort:  # a prompt met the end of input, or Ctrl-C at a prompt
+            click.echo("aborted: no answer to a question (end of input); nothing was written", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # stdout closed early (`secor-docs list hazards | head`): stop quietly
+            _silence_stdout()
+            sys.exit(BROKEN_PIPE)
         except Exception as e:  # a bug in secor-docs, not the user's mistake
             if debug:
                 raise
@@ -66,6 +93,10 @@ def main(debug: bool, verbose: int) -> None:
     """Generate an Alberta SECOR health and safety program binder from a company profile."""
     # SIGTERM unwinds like Ctrl-C, so staging folders and converters are cleaned up and the previous build stays.
     signal.signal(signal.SIGTERM, _terminate)
+    if debug:
+        import os
+
+        os.environ["SECOR_DOCS_DEBUG"] = "1"  # read by the build: internal errors keep their traceback
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -345,6 +376,8 @@ def init(path, no_input, industry, force) -> None:
     library = load_library()
     if os.path.lexists(path) and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it or give another PATH")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist; create it first or give another PATH")
     if industry and industry not in library.industries:
         raise InputError(f"unknown industry '{industry}'; choose one of: {', '.join(sorted(library.industries))}")
     if no_input:
@@ -372,13 +405,19 @@ def init(path, no_input, industry, force) -> None:
         answers.people = people if len(people) > 1 else default_people(answers, library)[:1]
         answers.site_name = click.prompt("Main site name", default=answers.site_name)
         answers.facility = click.prompt("Nearest hospital or clinic", default=answers.facility)
-        answers.travel_minutes = click.prompt("Travel minutes to it", type=int, default=answers.travel_minutes)
+        answers.travel_minutes = click.prompt("Travel minutes to it", type=click.IntRange(0, 10_000), default=answers.travel_minutes)
     from .safefs import write_text
-    write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
+
+    try:
+        write_text(path, starter_profile(answers, library))  # never through a link planted at PATH
+    except OSError as e:
+        raise InputError(f"{path}: cannot write the profile: {e.strerror or e}"
+                         + (" (create the folder first)" if not path.parent.exists() else "")) from None
     click.echo(f"wrote {path}; check it with: secor-docs validate {path}")
 
 
 @main.command()
+@reported
 def schema() -> None:
     """Print the profile's JSON Schema (for editor completion and validation)."""
     import json as json_lib
@@ -409,13 +448,20 @@ def serve(folder, port, no_browser, out, as_of, no_pdf) -> None:
     from .errors import InputError
     from .web import create_app
 
+    if not folder.exists():
+        folder.mkdir(parents=True)  # a first-time owner starts with an empty folder and "New client"
+        click.echo(f"created {folder} for your company profiles")
     if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder; create it, or give the folder that holds your *.yaml profiles")
+        raise InputError(f"{folder}: not a folder; give the folder that holds your *.yaml profiles")
     app = create_app(folder, out, as_of=as_of, pdf=not no_pdf)
-    try:
-        server = make_server("127.0.0.1", port, app, threaded=True)
-    except OSError as e:
-        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; try another --port") from e
+    import socket
+
+    with socket.socket() as probe:  # werkzeug would print its own two lines and exit; say it in one
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; another program uses it, try another --port") from e
+    server = make_server("127.0.0.1", port, app, threaded=True)
     url = f"http://localhost:{server.server_port}/"
     click.echo(f"secor-docs is serving {folder.resolve()} at {url} (Ctrl-C to stop)")
     if not no_browser:

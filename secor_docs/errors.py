@@ -112,3 +112,20 @@ class BusyError(SecorError):
     """Another build holds the lock on this output folder."""
 
     exit_code = 7
+
+
+class InternalError(SecorError):
+    """A bug in secor-docs met while building one profile of several; the others still build."""
+
+    exit_code = 70
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a build; `built` names the companies whose new build was completed first."""
+
+    def __init__(self, built: list[str] | tuple[str, ...] = ()):
+        self.built = list(built)
+        super().__init__(", ".join(self.built))
+
+    def __reduce__(self):  # sent back from a parallel build's worker
+        return (BuildInterrupted, (self.built,))

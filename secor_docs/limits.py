@@ -18,7 +18,7 @@ TEMPLATE_BYTES = 20_000_000        # one .docx as stored
 TEMPLATE_UNZIPPED_BYTES = 100_000_000  # one .docx unpacked (zip bombs); the largest built-in is well under 1 MB
 TEMPLATE_FOLDER_FILES = 2_000      # files looked at in one template folder
 TEMPLATE_FOLDER_DEPTH = 4          # sub-folders below a template folder (the built-in set uses 1)
-RENDER_SECONDS = 60                # one document's render; a runaway template loop is stopped
+RENDER_SECONDS = 20                # one document's render; a runaway template loop is stopped
 RENDER_LOOP_ITEMS = 10_000         # items one template loop may walk (Jinja's own range() cap is 100,000)
 
 # Lists in a profile: generous for an employer of 10 or fewer people (people who left stay listed a year).
@@ -40,7 +40,9 @@ def as_of_problem(day: date) -> str | None:
         return None
     return f"--as-of {day.isoformat()} is outside {AS_OF_EARLIEST.isoformat()} to {LATEST_DATE.isoformat()}"
 
-# LibreOffice: a hung converter is stopped after BASE + PER_DOCUMENT seconds per document in its batch.
+# LibreOffice: a hung converter is stopped when no document has been converted for STALL seconds (the first one
+# includes LibreOffice's start), or after BASE + PER_DOCUMENT seconds per document in its batch.
+CONVERT_STALL_SECONDS = 90.0
 CONVERT_BASE_SECONDS = 30.0
 CONVERT_PER_DOCUMENT_SECONDS = 3.0
 CONVERT_TIMEOUT_ENV = "SECOR_DOCS_CONVERT_TIMEOUT"  # seconds for one batch, overriding the formula

@@ -339,6 +339,28 @@ def shift_people_are_current_people(p: Profile, lib: Library, path: Path):
 
 
 @rule
+def custom_hazard_ratings_fit_the_matrix(p: Profile, lib: Library, path: Path):
+    """A rating above the matrix's levels was clamped to its top level without a word; it is an error instead."""
+    from .risk import Matrix
+
+    matrix = Matrix(p.program.risk_matrix)
+    levels = {"severity": matrix.severity_levels, "probability": matrix.probability_levels}
+    which = "the default risk matrix" if p.program.risk_matrix == "default" else "program.risk_matrix"
+    for i, pos in enumerate(p.positions):
+        for j, h in enumerate(pos.custom_hazards):
+            where = ("positions", i, "custom_hazards", j)
+            for axis, top in levels.items():
+                value = getattr(h, axis)
+                if not 1 <= value <= top:
+                    yield where + (axis,), f"{value} is outside 1 to {top}, the {axis} levels of {which}"
+            for key, value in (h.residual or {}).items():
+                if key not in levels:
+                    yield where + ("residual", key), f"unknown key '{key}'; residual takes severity and probability"
+                elif not 1 <= value <= levels[key]:
+                    yield where + ("residual", key), f"{value} is outside 1 to {levels[key]}, the {key} levels of {which}"
+
+
+@rule
 def confirmed_controls_are_library_controls(p: Profile, lib: Library, path: Path):
     from .controls import all_controls, control_id, known_reference
 

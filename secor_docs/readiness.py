@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ class RecordStatus:
     missing_people: list[str] = field(default_factory=list)
     outside_window: list[str] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)
+    future: list[str] = field(default_factory=list)      # dated after --as-of: a wrong date, or not a record yet
     questions: list[str] = field(default_factory=list)
 
 
@@ -77,6 +79,7 @@ class Readiness:
     people: list[str]
     questions: list[dict]
     gaps: list[str]
+    overdue_documents: list[str] = field(default_factory=list)  # built documents whose review date has come
 
     @property
     def ready(self) -> bool:
@@ -92,8 +95,24 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
+def _words(text: str) -> list[str]:
+    """Words of a name or file name, compared in one Unicode form and case (macOS writes file names decomposed)."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
+
+
+def names_person(file_name: str, person: str) -> bool:
+    """The file name holds the person's whole name as words: "Al" is not satisfied by "Alice" or "Alan"."""
+    words, wanted = _words(Path(file_name).stem), _words(person)
+    return bool(wanted) and any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
+
+
+def shown(name: str) -> str:
+    """A file name as one printable line: a newline in a name must not start a line of the report."""
+    return "".join(c if unicodedata.category(c)[0] != "C" else f"\\x{ord(c):02x}" for c in name)
+
+
 def _date_of(path: Path) -> date | None:
-    m = DATED.match(path.name)
+    m = DATED.match(unicodedata.normalize("NFC", path.name))
     if not m:
         return None
     try:
@@ -114,6 +133,8 @@ def check_record(key: str, record: RecordType, folder: Path, profile: Profile, f
         rel = path.relative_to(folder).as_posix()
         if day is None:
             status.undated.append(rel)
+        elif day > facts.as_of:
+            status.future.append(rel)
         elif start <= day <= end:
             dated.append((day, path))
         else:
@@ -123,8 +144,8 @@ def check_record(key: str, record: RecordType, folder: Path, profile: Profile, f
         people = [p for p in profile.people if is_current(p, facts.as_of)]
         if key == "young_worker_records":
             people = [p for p in people if p.under_18]
-        all_names = [path.name.lower() for path in _files(folder)]
-        status.missing_people = [p.name for p in people if not any(p.name.lower() in n for n in all_names)]
+        all_names = [path.name for path in _files(folder)]
+        status.missing_people = [p.name for p in people if not any(names_person(n, p.name) for n in all_names)]
         status.status = "gap" if status.missing_people else "ok"
     elif record.frequency == "per_event" or not record.window_check and freq not in BUCKET_MONTHS:
         status.status = "per_event"
@@ -183,6 +204,8 @@ def readiness(profile: Profile, facts: Facts, framework: Framework, evidence: Pa
             gaps.append(f"{s.name} ({s.folder}): none dated in {period}")
         for person in s.missing_people:
             gaps.append(f"{s.name} ({s.folder}): none for {person}")
+        for name in s.future:
+            gaps.append(f"{s.name} ({s.folder}): {shown(name)} is dated after {facts.as_of.isoformat()}; correct its date")
     people = people_issues(profile, facts, required, courses)
     gaps += people
     if facts.hsr_required and facts.representative is None:
@@ -234,13 +257,19 @@ def report_lines(r: Readiness) -> list[str]:
             detail += " (filed when it happens; no gap check)"
         lines.append(f"  {mark}{s.name} [{s.folder}]: {detail}")
         if s.undated:
-            lines.append(f"      not dated (rename to YYYY-MM-DD description.ext): {', '.join(s.undated[:5])}")
+            lines.append(f"      not dated (rename to YYYY-MM-DD description.ext): {', '.join(shown(n) for n in s.undated[:5])}")
+        if s.future:
+            lines.append(f"      dated after {r.as_of} (a wrong date?): {', '.join(shown(n) for n in s.future[:5])}")
         if s.outside_window:
             lines.append(f"      outside the window: {len(s.outside_window)} file(s)")
     if r.people:
         lines.append("")
         lines.append("People:")
         lines += [f"  {p}" for p in r.people]
+    if r.overdue_documents:
+        lines.append("")
+        lines.append("Documents due for their annual review (rebuild on or after the review date to issue the new edition):")
+        lines += [f"  {d}" for d in r.overdue_documents]
     lines.append("")
     lines.append("READY: no gaps found" if r.ready else f"NOT READY: {len(r.gaps)} gap(s)")
     return lines

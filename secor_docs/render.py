@@ -1,15 +1,18 @@
 """The render stage: one shared sandboxed Jinja environment, the template search path, DOCX rendering."""
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import logging
 import os
 import re
+import signal
+import threading
 import traceback
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import jinja2
 from docx.shared import Mm
@@ -60,6 +63,81 @@ def cache_dir() -> Path | None:
         return Path(os.environ["SECOR_DOCS_CACHE"]) if os.environ["SECOR_DOCS_CACHE"] else None
     base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
     return Path(base) / "secor-docs"
+
+
+class ExplainedUndefined(jinja2.StrictUndefined):
+    """StrictUndefined whose message names the fields that do exist: "'View object' has no attribute 'legal_nam'"
+    told a consultant nothing about what to type instead."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        obj, name = self._undefined_obj, self._undefined_name
+        if self._undefined_hint is None and name is not None and obj is not jinja2.utils.missing:
+            if isinstance(obj, dict):
+                fields = sorted(str(k) for k in obj)
+            elif hasattr(obj, "__dict__") and not callable(obj):
+                fields = sorted(k for k in vars(obj) if not k.startswith("_"))
+            else:
+                fields = None
+            if fields is not None:
+                hint = difflib.get_close_matches(str(name), fields, n=1)
+                shown = ", ".join(fields[:40]) + (" ..." if len(fields) > 40 else "")
+                return (f"unknown field '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+                        + f" (fields here: {shown or 'none'}; secor-docs templates variables PROFILE lists them)")
+        return super()._undefined_message
+
+
+class RenderTimeout(Exception):
+    """A template ran past RENDER_SECONDS (a runaway loop)."""
+
+
+@contextlib.contextmanager
+def render_time_limit(seconds: float) -> Iterator[None]:
+    """Stop a render that runs too long. An alarm signal works only in the main thread; elsewhere the loop and
+    size caps of the sandbox still hold."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def capped_range(*args) -> range:
+    """Jinja's range() with a smaller cap (its sandbox allows 100,000 items per range, and loops nest)."""
+    from .limits import RENDER_LOOP_ITEMS
+
+    items = range(*args)
+    if len(items) > RENDER_LOOP_ITEMS:
+        raise OverflowError(f"range() of {len(items):,} items; a template loop may walk at most {RENDER_LOOP_ITEMS:,}")
+    return items
+
+
+class LimitedSandboxedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus caps on what one expression can build: 'x' * 10**9 or 10**10**10 would exhaust memory or
+    time before any other check runs."""
+
+    intercepted_binops = frozenset(["*", "**"])
+    MAX_BUILT = 1_000_000
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > self.MAX_BUILT:
+                    raise SecurityError(f"repeating a value {times:,} times would build more than {self.MAX_BUILT:,} items")
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError(f"power {right} is too large for a template")
+        return super().call_binop(context, operator, left, right)
 
 
 class OwnedBytecodeCache(jinja2.BytecodeCache):
@@ -149,7 +227,7 @@ def _not_private(st, directory: bool) -> str | None:
     return None
 
 
-class CachingSandboxedEnvironment(SandboxedEnvironment):
+class CachingSandboxedEnvironment(LimitedSandboxedEnvironment):
     """docxtpl compiles a template's XML on every render. Compiled templates are reused within a build (one-per-item
     documents) and, as Jinja bytecode keyed by the source's checksum, across builds (a rebuild compiles nothing)."""
 
@@ -231,9 +309,10 @@ class Template(DocxTemplate):
 @functools.lru_cache(maxsize=1)
 def make_env() -> SandboxedEnvironment:
     """The one environment for every template and catalog condition: sandboxed, strict, escaping."""
-    env = CachingSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=False)
+    env = CachingSandboxedEnvironment(undefined=ExplainedUndefined, autoescape=True, keep_trailing_newline=False)
     env.filters.update(longdate=longdate, isodate=isodate, join_names=join_names, lower_first=lower_first,
                        a=grammar.with_article, article=grammar.article, count=grammar.count, agree=grammar.agree)
+    env.globals["range"] = capped_range
     return env
 
 
@@ -359,6 +438,50 @@ def apply_brand(path: Path, brand: str) -> None:
             z.writestr(name, blob)
 
 
+HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def drop_external_links(path: Path) -> list[str]:
+    """Remove every external relationship except hyperlinks (linked images, OLE links, an attached template on a
+    server...): Word and LibreOffice would fetch them when the file is opened or converted. Returns what was removed."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    blobs = dict(members)
+    removed: dict[str, set[str]] = {}
+    for name, blob in members:
+        if not name.endswith(".rels") or b"External" not in blob:
+            continue
+        root = etree.fromstring(blob)
+        for rel in list(root):
+            if rel.get("TargetMode") == "External" and rel.get("Type") != HYPERLINK:
+                root.remove(rel)
+                source = name.replace("_rels/", "").removesuffix(".rels")
+                removed.setdefault(source, set()).add(rel.get("Id"))
+                log.warning("%s: removed external link %s (%s)", path.name, rel.get("Target"), rel.get("Type", "").rsplit("/", 1)[-1])
+        blobs[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if not removed:
+        return []
+    for source, ids in removed.items():
+        if source not in blobs:
+            continue
+        root = etree.fromstring(blobs[source])
+        for element in root.iter():
+            for attr, value in list(element.attrib.items()):
+                if attr.startswith(f"{{{R_NS}}}") and value in ids:
+                    del element.attrib[attr]
+        blobs[source] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, _ in members:
+            z.writestr(name, blobs[name])
+    return sorted(i for ids in removed.values() for i in ids)
+
+
 def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvironment, *,
                 properties: dict, logo: Path | None, brand: str | None = None) -> None:
     """Render one template to `target`; any template fault becomes a TemplateError naming file and paragraph."""
@@ -369,8 +492,17 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
         raise TemplateError(f"{template}: not a Word template that can be opened ({type(e).__name__}: {e})") from None
     ctx = dict(context)
     ctx["logo"] = Printable(InlineImage(tpl, str(logo), height=Mm(12))) if logo else ""
+    from .limits import RENDER_SECONDS
+
     try:
-        tpl.render(ctx, env, autoescape=True)
+        with render_time_limit(RENDER_SECONDS):
+            tpl.render(ctx, env, autoescape=True)
+    except RenderTimeout:
+        raise TemplateError(f"{template}: rendering took more than {RENDER_SECONDS} s and was stopped (a runaway loop?)") from None
+    except MemoryError:
+        raise TemplateError(f"{template}: rendering ran out of memory and was stopped (a loop or value that grows without end?)") from None
+    except RecursionError:
+        raise TemplateError(f"{template}: rendering recursed too deeply and was stopped (a macro that calls itself?)") from None
     except jinja2.TemplateSyntaxError as e:
         where = f"line {e.lineno}" if e.lineno else "unknown paragraph"
         raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {where}: template syntax error: {e.message}") from None
@@ -378,7 +510,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
         raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: refused unsafe template code: {e}") from None
     except jinja2.UndefinedError as e:
         raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: {e.message}") from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as e:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as e:
         raise TemplateError(f"{template}: {_part_name(tpl)} paragraph {_paragraph_of(e)}: {type(e).__name__}: {e}") from None
     except Exception as e:  # lxml / docx structure errors from a broken template
         if type(e).__module__.startswith(("lxml", "docx")):
@@ -393,6 +525,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
 
     if brand and brand != BRAND:
         apply_brand(target, brand)
+    drop_external_links(target)
     normalise_docx(target)
 
 

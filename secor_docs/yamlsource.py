@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,8 @@ def _plain(node: Any, path: Path_, source: YamlSource, problems: list[Problem], 
             out_list.append(_plain(value, child, source, problems, count))
         return out_list
     if isinstance(node, str):
-        text = str(node)
+        # One spelling per name: "José" typed composed or decomposed (macOS) is the same person, site or course.
+        text = unicodedata.normalize("NFC", str(node))
         bad = _XML_INVALID.search(text)
         if bad:
             problems.append(source.problem(path, f"contains the control character U+{ord(bad.group()):04X}, which documents cannot hold; remove it"))
