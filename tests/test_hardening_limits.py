@@ -575,3 +575,16 @@ def test_sigterm_on_a_parallel_build_stops_promptly_and_tells_the_truth(tmp_path
     assert len((tmp_path / "pids").read_text().split()) == 2, "a queued profile was still started"
     assert not [p for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")]
     assert not list((tmp_path / "o").glob(".secor-staging-*")) and not list((tmp_path / "tmp").glob("secor-lo-*"))
+
+
+def test_a_template_that_exhausts_memory_is_a_template_error(tmp_path, monkeypatch):
+    from secor_docs import render
+
+    def exhausted(self, *args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(render.Template, "render", exhausted)
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 3, result.output
+    assert "rendering ran out of memory and was stopped" in result.output
+    no_traceback(result.output)
