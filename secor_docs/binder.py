@@ -1,8 +1,6 @@
 """From documents to what the auditor receives: per-document PDFs, binder.pdf and binder.docx."""
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import shutil
 import time
@@ -21,10 +19,11 @@ log = logging.getLogger(__name__)
 
 def binder_key(plan, manifest: dict) -> str:
     """Everything the binder files depend on besides the documents' own bytes."""
-    front = [sha256(plan.search.find(t)) for t in (COVER, CONTENTS, DIVIDER)]
-    parts = [manifest["generator"], manifest["as_of"], json.dumps(manifest.get("profile_snapshot") or snapshot(plan.loaded.profile), sort_keys=True),
-             *front, *(d["sha256"] for d in manifest["documents"])]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    from .fingerprint import fingerprint
+
+    return fingerprint({"as_of": manifest["as_of"], "profile": manifest.get("profile_snapshot") or snapshot(plan.loaded.profile),
+                        "front": [sha256(plan.search.find(t)) for t in (COVER, CONTENTS, DIVIDER)],
+                        "documents": [d["sha256"] for d in manifest["documents"]]})
 
 
 def reuse_previous_binder(manifest: dict, key: str, previous: dict | None, target: Path, folder: Path) -> bool:

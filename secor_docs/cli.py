@@ -448,13 +448,20 @@ def serve(folder, port, no_browser, out, as_of, no_pdf) -> None:
     from .errors import InputError
     from .web import create_app
 
+    if not folder.exists():
+        folder.mkdir(parents=True)  # a first-time owner starts with an empty folder and "New client"
+        click.echo(f"created {folder} for your company profiles")
     if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder; create it, or give the folder that holds your *.yaml profiles")
+        raise InputError(f"{folder}: not a folder; give the folder that holds your *.yaml profiles")
     app = create_app(folder, out, as_of=as_of, pdf=not no_pdf)
-    try:
-        server = make_server("127.0.0.1", port, app, threaded=True)
-    except OSError as e:
-        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; try another --port") from e
+    import socket
+
+    with socket.socket() as probe:  # werkzeug would print its own two lines and exit; say it in one
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}; another program uses it, try another --port") from e
+    server = make_server("127.0.0.1", port, app, threaded=True)
     url = f"http://localhost:{server.server_port}/"
     click.echo(f"secor-docs is serving {folder.resolve()} at {url} (Ctrl-C to stop)")
     if not no_browser:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, generated_steps, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
+from .edition import edition_start, program_review_due
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -117,10 +118,15 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             training=[v(course=t.course, completed=t.completed.isoformat(), expires=t.expires.isoformat() if t.expires else "No expiry")
                       for t in p.training],
             required=statuses, gaps=[s for s in statuses if not s.ok],
-            label=p.name,
+            label=p.name, starts=p.start_date.isoformat() if p.start_date > as_of else "",
+            listed_name=p.name + (f" (starts {p.start_date.isoformat()})" if p.start_date > as_of else ""),
         )
 
     people_views = [person_view(p) for p in current]
+    # Future starters: not counted, trained or relied on yet, but listed "(starts DATE)" where documents list people.
+    starters = [person_view(p) for p in profile.people
+                if p.start_date > as_of and (p.end_date is None or p.end_date >= p.start_date)]
+    roster = people_views + starters
     by_name = {pv.name: pv for pv in people_views}
     senior_view = person_view(senior)
     supervisors = [pv for pv in people_views if pv.role in ("supervisor", "manager")]
@@ -183,7 +189,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  steps=steps, steps_from_profile=bool(t.steps), checked_by=checker_for(t.position_id),
                  ppe=sorted({p for h in t.hazards for p in h.controls.ppe}),
                  training=sorted({library.training[k].name for h in t.hazards for k in h.training if k in library.training}),
-                 people=[pv.name for pv in people_views if pv.position_id == t.position_id],
+                 people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
                  priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
 
     task_views = [task_view(t, 0) for t in tasks]
@@ -192,12 +198,12 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     position_views = []
     for pos in profile.positions:
         ptasks = [tv for tv in task_views if tv.position_id == pos.id]
-        holders = [pv for pv in people_views if pv.position_id == pos.id]
+        holders = [pv for pv in roster if pv.position_id == pos.id]
         rows = [v(task=tv.name, hazard=h, initial=h.initial, residual=h.residual, checked_by=tv.checked_by,
                   critical=tv.is_critical) for tv in ptasks for h in tv.hazards]
         position_views.append(v(
             id=pos.id, title=pos.title, tasks=ptasks, holders=holders,
-            holders_text=", ".join(h.name for h in holders) or "No one currently holds this position",
+            holders_text=", ".join(h.listed_name for h in holders) or "No one currently holds this position",
             hazards=[hazard_views[k] for k in dict.fromkeys(hk for t in pos.tasks for hk in t.hazards)],
             custom_hazards=[hazard_views[h.id] for h in pos.custom_hazards if h.id in hazard_views],
             rows=rows, checked_by=checker_for(pos.id),
@@ -361,11 +367,13 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                      meeting_every=EVERY[program.safety_meeting_frequency], inspection_every=EVERY[program.inspection_frequency],
                      drill_every=EVERY[program.emergency_drill_frequency], drills_per_year=PER_YEAR[program.emergency_drill_frequency],
                      meetings_per_year=PER_YEAR[program.safety_meeting_frequency], inspections_per_year=PER_YEAR[program.inspection_frequency],
-                     edition=f"{program.effective_date.year} edition"),
+                     **edition_view(program.effective_date, as_of)),
         "as_of": as_of,
         "facts": v(**facts.as_dict()),
+        "headcount_band": headcount_band(facts.headcount),
         "senior_manager": senior_view,
         "people": people_views,
+        "roster": roster,
         "supervisors": supervisors,
         "workers": [pv for pv in people_views if pv.role == "worker"],
         "representative": representative,
@@ -392,6 +400,25 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
              "hazards": list(hazard_views.values()), "critical_tasks": critical_views}
     return Built(context, items, tasks, hazards, matrix, obligations)
+
+
+def headcount_band(count: int) -> str:
+    """The head count as the band that decides the participation rule (OHS Act s.13-14), so that one more worker
+    does not reword every document that mentions the size of the company."""
+    if count <= 1:
+        return "one person"
+    if count < 5:
+        return "fewer than 5 people"
+    if count <= 19:
+        return "5 to 19 people"
+    return "20 or more people"
+
+
+def edition_view(effective: date, as_of: date) -> dict:
+    """The edition in force on as_of: its start, its year (the policy's goals, the annual review) and the next review."""
+    start = edition_start(effective, as_of)
+    return {"edition": f"{start.year} edition", "year": start.year, "edition_start": start,
+            "review_due": program_review_due(effective, as_of)}
 
 
 def _status_text(st: TrainingStatus) -> str:

@@ -23,8 +23,28 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "install it with: apt-get install libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2"
 
 
+# Where the LibreOffice installers put soffice when it is not on PATH (macOS app bundle, Windows installer).
+STANDARD_LOCATIONS = (
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    "~/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+
+
 def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """$SECOR_DOCS_SOFFICE, then soffice or libreoffice on PATH, then the installers' standard locations."""
+    override = os.environ.get("SECOR_DOCS_SOFFICE")
+    if override:
+        return override if os.path.isfile(override) else None
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    for candidate in STANDARD_LOCATIONS:
+        path = os.path.expanduser(candidate)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def require_soffice() -> str:
@@ -66,7 +86,26 @@ def _run_batches(soffice: str, files: list[Path], outdir: Path, profile: Path) -
     log.debug("%s: %d documents in %.1f s", profile.name, len(files), time.perf_counter() - started)
 
 
+# LibreOffice loads linked images and other external links of a document while converting it; with this setting it
+# treats every document as untrusted and loads nothing from outside (measured: a linked image on a local web server
+# is fetched twice without it, never with it). The DOCX files are also stripped of such links when rendered.
+OFFLINE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+</oor:items>
+"""
+
+
+def offline_profile(profile: Path) -> None:
+    """Prepare a fresh private LibreOffice profile that never reaches the network for a document's links."""
+    settings = profile / "user" / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(OFFLINE_SETTINGS, encoding="utf-8")
+
+
 def _run(soffice: str, files: list[Path], outdir: Path, profile: Path, timeout: float) -> None:
+    offline_profile(profile)
     from .limits import CONVERT_STALL_SECONDS
 
     # each soffice worker needs its own profile dir, or concurrent runs hand work to each other and collide

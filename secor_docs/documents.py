@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .catalog import PlannedDocument
 from .context import View
+from .edition import add_years, program_review_due
 from .evidence import evidence_index
 from .errors import SecorError
 from .render import render_docx
@@ -55,13 +56,6 @@ class ForkedWorker:
 LATE = "evidence_index"  # printed last, once every other document's binder page is known
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def document_records(plan, previous: dict | None = None) -> list[dict]:
     """Document-control data for every planned document.
 
@@ -81,18 +75,26 @@ def document_records(plan, previous: dict | None = None) -> list[dict]:
                        next_review=date.fromisoformat(old["next_review"]),
                        history=[{**h, "date": date.fromisoformat(h["date"])} for h in old["history"]], previous=old)
         else:
-            rec.update(revision=1, effective=first_issue, next_review=add_years(first_issue, 1), previous=None,
+            review = program_review_due(first_issue, plan.as_of) if previous is None else add_years(first_issue, 1)
+            rec.update(revision=1, effective=first_issue, next_review=review, previous=None,
                        history=[{"revision": 1, "date": first_issue, "change": "First issue", "approved_by": senior.name}])
         records.append(rec)
     return records
 
 
-def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str) -> None:
+def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str, next_review: date | None = None) -> None:
     rec["revision"] += 1
     rec["effective"] = as_of
-    rec["next_review"] = add_years(as_of, 1)
+    rec["next_review"] = next_review or add_years(as_of, 1)
     rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": "; ".join(reasons),
                                         "approved_by": approved_by}]
+
+
+def record_review(rec: dict, as_of: date, note: str, approved_by: str, next_review: date) -> None:
+    """A review that changes no content: the revision and effective date stay, the review is written in the history
+    and the next review moves on (README, "Document control")."""
+    rec["next_review"] = next_review
+    rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": note, "approved_by": approved_by}]
 
 
 def legislation_register(plan) -> list[View]:

@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from .errors import BusyError, InputError, OutputError
+from .errors import BusyError, InputError, OutputClashError, OutputError
 from .safefs import free_name, links_below, refuse_link
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,45 @@ JOURNAL = ".secor-swap.json"
 
 
 def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:80].strip("-") or "company"
+    """The company's output folder name: lowercase ASCII words joined by hyphens, from the legal name.
+
+    Accents are dropped (Café -> cafe). Letters with no ASCII form (Cyrillic, Greek, CJK...) are transliterated
+    (anyascii) and a short hash of the exact name is added, so two such names never share a folder and no name
+    becomes a bare 'company'. Names that differ only in case or punctuation give the same folder; the manifest
+    records whose binder a folder holds and a build for another company is refused (check_same_company)."""
+    nfkd = unicodedata.normalize("NFKD", name)
+    lossy = any(not c.isascii() and not unicodedata.combining(c) and unicodedata.category(c)[0] in "LN" for c in nfkd)
+    if lossy:
+        from anyascii import anyascii
+
+        base = anyascii(nfkd)
+    else:
+        base = nfkd.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:80].strip("-")
+    if lossy or not slug:
+        import hashlib
+
+        digest = hashlib.sha256(unicodedata.normalize("NFC", name.strip()).encode()).hexdigest()[:8]
+        slug = f"{slug[:71].strip('-') or 'company'}-{digest}"
+    return slug
+
+
+def check_same_company(target: Path, previous: dict | None, legal_name: str, wcb_account: str) -> None:
+    """A company folder belongs to the company whose WCB account its manifest records (or, in manifests from before
+    that was recorded, whose legal name it holds); another company is refused, never merged in."""
+    if not previous:
+        return
+    recorded = previous.get("wcb_account")
+    if recorded is None:
+        recorded = ((previous.get("profile_snapshot") or {}).get("company") or {}).get("wcb_account")
+    if recorded is None and previous.get("company") is None:
+        return  # a manifest that names no company cannot say the folder is someone else's
+    same = str(recorded) == str(wcb_account) if recorded is not None else previous.get("company") == legal_name
+    if not same:
+        who = f"'{previous.get('company')}'" + (f" (WCB account {recorded})" if recorded is not None else "")
+        raise OutputClashError(f"{target}: this folder holds the binder of {who}, not of '{legal_name}' (WCB account "
+                               f"{wcb_account}); nothing was written. Build into another --out folder, or move that "
+                               f"folder away if the account number really changed")
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -151,6 +187,10 @@ def refuse_links(target: Path, names) -> None:
     refuse_link(target)
     for name in names:
         refuse_link(target / name)
+    for name in ("documents", ".binder-parts"):  # files the build reads back (reused PDFs, revision diffs) or moves
+        for root, dirs, files in os.walk(target / name):
+            for entry in dirs + files:
+                refuse_link(Path(root) / entry)
 
 
 def swap_in(staging: Path, target: Path, owned: list[str], previous_owned: set[str]) -> list[str]:

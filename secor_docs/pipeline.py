@@ -22,7 +22,7 @@ from .frameworks import Framework, load_framework, window_rules
 from .questions import load_question_list, question_file
 from .library import Library, load_library
 from .manifest import BUILD_NAMES, MANIFEST, back_up, build_files, edited_files, owned_paths, read_manifest, write_manifest
-from .outputs import build_lock, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
+from .outputs import build_lock, check_same_company, prepare_out_dir, refuse_links, slugify, staging_folder, swap_in
 from .safefs import links_below, refuse_link
 from .profile import LoadedProfile, load_profile
 from .resources import templates_dir
@@ -214,10 +214,10 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
     template folder, the built-in data and the logo. Reading them takes a tenth of what validating and planning the
     profile does. None when the profile cannot be read this way; the full build then reports why."""
     import hashlib
-    import json
 
     from ruamel.yaml import YAML
 
+    from .fingerprint import fingerprint
     from .limits import LOGO_BYTES, TEMPLATE_BYTES, read_limited
     from .render import template_files
     from .resources import data_dir
@@ -240,27 +240,29 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
         if data.get("templates"):
             folders.append(path.parent / str(data["templates"]))
         folders += [templates_dir(), data_dir()]
-        h = hashlib.sha256()
-        h.update(json.dumps([__version__, (options.as_of or date.today()).isoformat(), options.pdf,
-                             options.allow_ineligible, str(path.resolve())]).encode())
-        h.update(raw)
         config = settings_path()
-        h.update(read_limited(config, MAX_BYTES) if config else b"")
+        folder_hashes = []
         for folder in folders:
-            h.update(str(folder).encode())
-            for rel in template_files(folder) if folder != data_dir() else sorted(
-                    f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file()):
-                h.update(rel.encode() + hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest().encode())
-        if company.get("logo"):
-            h.update(hashlib.sha256(read_limited(path.parent / str(company["logo"]), LOGO_BYTES)).hexdigest().encode())
+            rels = template_files(folder) if folder != data_dir() else sorted(
+                f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file())
+            folder_hashes.append([str(folder), {rel: hashlib.sha256(read_limited(folder / rel, TEMPLATE_BYTES)).hexdigest()
+                                                for rel in rels}])
+        logo = company.get("logo")
         named = (settings.audit_questions or {}).get(str(company.get("certifying_partner")))
         questions = (path.parent / str(data["audit_questions"]) if data.get("audit_questions")
                      else settings_file.parent / named if named and settings_file is not None else None)
-        if questions is not None:  # the partner's question list shapes every divider and the evidence index
-            h.update(str(questions).encode() + hashlib.sha256(read_limited(questions, MAX_BYTES)).hexdigest().encode())
+        key = fingerprint({
+            "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve())],
+            "profile": hashlib.sha256(raw).hexdigest(),
+            "settings": hashlib.sha256(read_limited(config, MAX_BYTES)).hexdigest() if config else None,
+            "folders": folder_hashes,
+            "logo": hashlib.sha256(read_limited(path.parent / str(logo), LOGO_BYTES)).hexdigest() if logo else None,
+            # the partner's question list shapes every divider and the evidence index
+            "questions": [str(questions), hashlib.sha256(read_limited(questions, MAX_BYTES)).hexdigest()] if questions else None,
+        })
     except Exception:  # noqa: BLE001 - anything odd: the full build decides, with a proper message
         return None
-    return slugify(legal), h.hexdigest()
+    return slugify(legal), key
 
 
 def unchanged_build(path: Path, options: BuildOptions, raw_key: tuple[str, str] | None, started: float) -> BuildResult | None:
@@ -311,6 +313,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
         with build_lock(options.out, plan.slug):
             refuse_links(target, sorted(BUILD_NAMES | {EVIDENCE, "edited-backup", "superseded-pdf"}))
             previous, replaced = previous_build(target, options.force, result.warnings)
+            company = plan.loaded.profile.company
+            check_same_company(target, previous, company.legal_name, company.wcb_account)
             edited = edited_files(target, previous)
             if edited and not options.force:
                 raise EditedOutputError(
@@ -320,7 +324,10 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
             if edited:
                 backup = back_up(target, edited, datetime.now().strftime("%Y%m%d-%H%M%S"))
                 result.warnings.append(f"{len(edited)} hand-edited file(s) copied to {backup} before rebuilding")
-            key = inputs_key(plan, options)
+            if keep_finding_due_dates(plan, previous):
+                result.findings = [f.as_dict() for f in plan.findings]
+            inputs = input_hashes(plan)
+            key = inputs_key(plan, options, inputs)
             if not edited and up_to_date(previous, key, target):
                 result.documents, result.pages = len(previous["documents"]), (previous.get("binder") or {}).get("pages") or 0
                 result.changes, result.ok = ["Nothing changed since the last build; every file kept as it was."], True
@@ -328,7 +335,8 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 return result
             preflight_templates(plan, include_builtin=False)
             with staging_folder(options.out, plan.slug) as staging:
-                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target)
+                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target,
+                                                                   inputs)
                 manifest["inputs_key"] = key if conversion_error is None else None
                 manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
                 manifest["warnings"] = result.findings + [build_note(w) for w in result.warnings]
@@ -404,25 +412,49 @@ def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict
         return None, set(files)
 
 
-def inputs_key(plan: Plan, options: BuildOptions) -> str:
-    """A fingerprint of everything a build reads: same key, same outputs."""
-    import hashlib
-    import json
+def keep_finding_due_dates(plan: Plan, previous: dict | None) -> bool:
+    """A gap the previous build found keeps the due date it was given then: the date a gap must be closed by does
+    not move with each rebuild (and a rebuild a day later changes no document). True when a date was kept."""
+    from dataclasses import replace
 
+    before = {(w.get("code"), w.get("message")): w.get("due") for w in (previous or {}).get("warnings") or []
+              if isinstance(w, dict) and w.get("due")}
+    kept = []
+    for f in plan.findings:
+        due = before.get((f.code, f.message))
+        try:
+            kept.append(replace(f, due=date.fromisoformat(due)) if due and date.fromisoformat(due) != f.due else f)
+        except ValueError:
+            kept.append(f)
+    if kept == list(plan.findings):
+        return False
+    plan.findings = tuple(kept)
+    plan.built.context["findings"] = finding_views(plan.findings, plan.documents)
+    return True
+
+
+def input_hashes(plan: Plan) -> dict:
+    """What a build read besides the profile, file by file: the tool, each template, each built-in data file and the
+    logo. Kept in the manifest so the next build can name exactly which of them changed."""
+    from .fingerprint import tool_identity, tree_hashes
     from .resources import data_dir
 
-    h = hashlib.sha256()
-    h.update(json.dumps([__version__, plan.as_of.isoformat(), options.pdf, options.allow_ineligible,
-                         snapshot(plan.loaded.profile), plan.look.prepared_by, plan.look.brand], sort_keys=True).encode())
-    for rel in sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}):
-        h.update(rel.encode() + sha256(plan.search.find(rel)).encode())
-    for path in sorted(data_dir().rglob("*.yaml")):
-        h.update(path.name.encode() + sha256(path).encode())
-    if plan.loaded.profile.company.logo:
-        h.update(sha256((plan.loaded.folder / plan.loaded.profile.company.logo).resolve()).encode())
-    if plan.framework.source:
-        h.update(sha256(Path(plan.framework.source)).encode())
-    return h.hexdigest()
+    templates = sorted(set(plan.templates) | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"})
+    logo = plan.loaded.profile.company.logo
+    return {"tool": tool_identity(),
+            "templates": {rel: sha256(plan.search.find(rel)) for rel in templates},
+            "data": tree_hashes(data_dir()),
+            "logo": sha256((plan.loaded.folder / logo).resolve()) if logo else None,
+            "questions": sha256(Path(plan.framework.source)) if plan.framework.source else None}
+
+
+def inputs_key(plan: Plan, options: BuildOptions, inputs: dict | None = None) -> str:
+    """A fingerprint of everything a build reads: same key, same outputs."""
+    from .fingerprint import fingerprint
+
+    return fingerprint({"as_of": plan.as_of.isoformat(), "options": [options.pdf, options.allow_ineligible],
+                        "profile": snapshot(plan.loaded.profile), "look": [plan.look.prepared_by, plan.look.brand],
+                        "inputs": inputs or input_hashes(plan)})
 
 
 def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
@@ -433,7 +465,7 @@ def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
 
 
 def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict, previous: dict | None,
-                  target: Path) -> tuple[dict, ConversionError | None, ChangeReport]:
+                  target: Path, inputs: dict | None = None) -> tuple[dict, ConversionError | None, ChangeReport]:
     """Every build-owned output, written into the staging folder."""
     # Imported here: a build with nothing to do never needs the Word, PDF and calendar libraries.
     from .binder import produce_pdfs
@@ -446,10 +478,11 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     t0 = time.perf_counter()
     previous_pages = {d["id"]: d.get("binder_page") for d in (previous or {}).get("documents", [])} if options.pdf else {}
     docx_files = renderer.render_all(folder, previous_pages, jobs=options.jobs)
-    report = follow_changes(plan, renderer, records, docx_files, previous, target)
+    report = follow_changes(plan, renderer, records, docx_files, previous, target, inputs)
     timings["render"] = time.perf_counter() - t0
     manifest = new_manifest(plan, records, docx_files, folder)
     manifest["profile_snapshot"] = snapshot(plan.loaded.profile)
+    manifest["inputs"] = inputs
     conversion_error = None
     pages: dict[str, int | None] = {}
     if options.pdf:
@@ -475,8 +508,12 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
     rows = renderer.evidence_view(pages).rows
     write_index_csv(rows, folder / "evidence-index.csv")
     manifest["evidence_index"] = {"csv": "evidence-index.csv", "framework": renderer.framework.key}
-    positions = [p.id for p in plan.loaded.profile.positions]
-    (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions))
+    positions = [(p.id, p.title) for p in plan.loaded.profile.positions]
+    reviews: dict = {}
+    for rec in records:
+        reviews.setdefault(rec["next_review"], []).append(rec["id"])
+    (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions,
+                                                                 sorted(reviews.items())))
     manifest["calendar"] = "records-calendar.ics"
     from .findings import markdown as findings_markdown
 
@@ -526,6 +563,7 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
     return {
         "schema_version": 1,
         "company": plan.loaded.profile.company.legal_name,
+        "wcb_account": plan.loaded.profile.company.wcb_account,
         "as_of": plan.as_of.isoformat(),
         "generator": f"secor-docs {__version__}",
         "profile": str(plan.loaded.path),
@@ -691,6 +729,15 @@ def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult:
         _worker_state["building"] = False
 
 
+BUILD_NOTE = "build-note"
+
+
+def build_note(message: str) -> dict:
+    """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
+    return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
+            "documents": []}
+
+
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:
     """portfolio.csv: one line per company, for consultants building many clients."""
     from .csvout import csv_text
@@ -723,5 +770,14 @@ def check_readiness(path: Path, evidence: Path | None, as_of: date | None, month
     courses = {k: c.name for k, c in load_library().training.items()}
     settings, _ = load_settings()
     rules = window_rules(plan.framework, (settings.certificate_rules or {}).get(plan.framework.key))
-    return readiness(profile, plan.facts, plan.framework, evidence,
-                     plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
+    report = readiness(profile, plan.facts, plan.framework, evidence,
+                       plan.built.obligations.training, months, bool(profile.equipment), courses, rules)
+    from .revisions import overdue_documents
+
+    try:
+        built = read_manifest(evidence.parent)
+    except SecorError:
+        built = None  # a damaged manifest: `build` reports it; readiness of the records still stands
+    report.overdue_documents = overdue_documents(built, plan.as_of)
+    report.gaps += [f"{d}: past its review date" for d in report.overdue_documents]
+    return report

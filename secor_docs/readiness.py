@@ -79,6 +79,7 @@ class Readiness:
     people: list[str]
     questions: list[dict]
     gaps: list[str]
+    overdue_documents: list[str] = field(default_factory=list)  # built documents whose review date has come
 
     @property
     def ready(self) -> bool:
@@ -265,6 +266,10 @@ def report_lines(r: Readiness) -> list[str]:
         lines.append("")
         lines.append("People:")
         lines += [f"  {p}" for p in r.people]
+    if r.overdue_documents:
+        lines.append("")
+        lines.append("Documents due for their annual review (rebuild on or after the review date to issue the new edition):")
+        lines += [f"  {d}" for d in r.overdue_documents]
     lines.append("")
     lines.append("READY: no gaps found" if r.ready else f"NOT READY: {len(r.gaps)} gap(s)")
     return lines

@@ -438,6 +438,50 @@ def apply_brand(path: Path, brand: str) -> None:
             z.writestr(name, blob)
 
 
+HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def drop_external_links(path: Path) -> list[str]:
+    """Remove every external relationship except hyperlinks (linked images, OLE links, an attached template on a
+    server...): Word and LibreOffice would fetch them when the file is opened or converted. Returns what was removed."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    blobs = dict(members)
+    removed: dict[str, set[str]] = {}
+    for name, blob in members:
+        if not name.endswith(".rels") or b"External" not in blob:
+            continue
+        root = etree.fromstring(blob)
+        for rel in list(root):
+            if rel.get("TargetMode") == "External" and rel.get("Type") != HYPERLINK:
+                root.remove(rel)
+                source = name.replace("_rels/", "").removesuffix(".rels")
+                removed.setdefault(source, set()).add(rel.get("Id"))
+                log.warning("%s: removed external link %s (%s)", path.name, rel.get("Target"), rel.get("Type", "").rsplit("/", 1)[-1])
+        blobs[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if not removed:
+        return []
+    for source, ids in removed.items():
+        if source not in blobs:
+            continue
+        root = etree.fromstring(blobs[source])
+        for element in root.iter():
+            for attr, value in list(element.attrib.items()):
+                if attr.startswith(f"{{{R_NS}}}") and value in ids:
+                    del element.attrib[attr]
+        blobs[source] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, _ in members:
+            z.writestr(name, blobs[name])
+    return sorted(i for ids in removed.values() for i in ids)
+
+
 def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvironment, *,
                 properties: dict, logo: Path | None, brand: str | None = None) -> None:
     """Render one template to `target`; any template fault becomes a TemplateError naming file and paragraph."""
@@ -481,6 +525,7 @@ def render_docx(template: Path, context: dict, target: Path, env: SandboxedEnvir
 
     if brand and brand != BRAND:
         apply_brand(target, brand)
+    drop_external_links(target)
     normalise_docx(target)
 
 

@@ -1,7 +1,8 @@
 """Document control that follows change: what changed in the profile, and why each document got a new revision."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .determinism import sha256
@@ -16,7 +17,8 @@ ROLE = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "wor
 @dataclass(frozen=True)
 class Change:
     text: str                 # "Added Sam Ortiz (Roofer)"
-    tokens: tuple[str, ...]   # words that appear in a document's changed lines when the change touches it
+    tokens: tuple  # words that appear in a document's changed lines when the change touches it (a tuple of words:
+                   # all of them on one line)
 
 
 def snapshot(profile: Profile) -> dict:
@@ -52,15 +54,19 @@ def _named_changes(old_items, new_items, added: str, removed: str, label: str) -
     return out
 
 
-def profile_changes(old: dict | None, new: dict) -> list[Change]:
-    """Human descriptions of what differs between two profile snapshots."""
+def profile_changes(old: dict | None, new: dict, as_of: date | None = None) -> list[Change]:
+    """Human descriptions of what differs between two profile snapshots (a person added with a start date after
+    as_of is named as a future starter)."""
     if not old:
         return []
     changes: list[Change] = []
     titles = {p["id"]: p["title"] for p in new.get("positions", [])} | {p["id"]: p["title"] for p in old.get("positions", [])}
     o_people, n_people = _by(old.get("people"), "name"), _by(new.get("people"), "name")
     for name in sorted(n_people.keys() - o_people.keys()):
-        changes.append(Change(f"Added {name} ({titles.get(n_people[name]['position'], n_people[name]['position'])})", (name,)))
+        person = n_people[name]
+        start = person.get("start_date")
+        later = f", starting on {start}" if as_of and start and start > as_of.isoformat() else ""
+        changes.append(Change(f"Added {name} ({titles.get(person['position'], person['position'])}){later}", (name,)))
     for name in sorted(o_people.keys() - n_people.keys()):
         changes.append(Change(f"Removed {name}", (name,)))
     for name in sorted(o_people.keys() & n_people.keys()):
@@ -137,13 +143,150 @@ def docx_lines(path: Path) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def reasons_for(old_lines: list[str], new_lines: list[str], changes: list[Change], ignore: tuple[str, ...] = ()) -> list[str]:
-    """The profile changes that show in the lines a document gained or lost."""
+def touched_lines(old_lines: list[str], new_lines: list[str], ignore: tuple[str, ...] = ()) -> list[str]:
+    """Lines a document gained or lost (the new ones first), leaving out lines with any of the `ignore` words."""
     old_set, new_set = set(old_lines), set(new_lines)
-    touched = [l for l in (old_set ^ new_set) if not any(word in l for word in ignore)]
-    text = "\n".join(touched).lower()
-    found = [c.text for c in changes if any(t and t.lower() in text for t in c.tokens)]
+    gained = [l for l in new_lines if l not in old_set]
+    lost = [l for l in old_lines if l not in new_set]
+    return [l for l in gained + lost if not any(word in l for word in ignore)]
+
+
+def reasons_for(old_lines: list[str], new_lines: list[str], changes: list[Change], ignore: tuple[str, ...] = ()) -> list[str]:
+    """The changes (profile or date) that show in the lines a document gained or lost."""
+    lines = [l.lower() for l in touched_lines(old_lines, new_lines, ignore)]
+
+    def shows(token) -> bool:  # a word, or a tuple of words that must all be on one line
+        words = (token,) if isinstance(token, str) else token
+        return any(all(w and w.lower() in line for w in words) for line in lines)
+
+    found = []
+    for c in changes:
+        if c.text not in found and any(shows(t) for t in c.tokens if t):
+            found.append(c.text)
     return found
+
+
+def date_changes(plan, old_as_of: date) -> list[Change]:
+    """What moving the build date from the previous build's --as-of to this one changes in content that depends on
+    the date: people starting or leaving, training and first aid going out of date or due for renewal, the
+    12-month headcount, the program edition. Worked out by deriving the facts at both dates."""
+    from .context import EXPIRY_WARNING_DAYS, build_context
+    from .edition import edition_start
+    from .facts import derive_facts
+    from .library import load_library
+    from .render import longdate
+
+    new_as_of = plan.as_of
+    if old_as_of == new_as_of:
+        return []
+    profile = plan.loaded.profile
+    library = load_library()
+    old_facts, new_facts = derive_facts(profile, library, old_as_of, True), plan.facts
+    old_context, new_context = build_context(profile, old_facts, library).context, plan.built.context
+    people = {p.name: p for p in profile.people}
+    out: list[Change] = []
+    for name in [n for n in new_facts.current_people if n not in old_facts.current_people]:
+        out.append(Change(f"{name} started on {people[name].start_date.isoformat()} (the start date in the profile passed)", (name,)))
+    for name in [n for n in old_facts.current_people if n not in new_facts.current_people]:
+        end = people[name].end_date
+        out.append(Change(f"{name}'s last day was {end.isoformat()}" if end else f"{name} is no longer employed", (name,)))
+    for name in [n for n in old_facts.people_in_window if n not in new_facts.people_in_window]:
+        end = people[name].end_date
+        out.append(Change(f"{name} left{' on ' + end.isoformat() if end else ''}, more than 12 months ago, and is no "
+                          f"longer counted in the 12-month headcount", (name,)))
+    if old_facts.peak_headcount != new_facts.peak_headcount:
+        out.append(Change(f"Most people employed at once in the last 12 months: {new_facts.peak_headcount} "
+                          f"(was {old_facts.peak_headcount})", (str(new_facts.peak_headcount),)))
+    before = {pv.name: pv for pv in old_context["people"]}
+    for pv in new_context["people"]:
+        was = before.get(pv.name)
+        if was is None:
+            continue
+        statuses = {st.key: st for st in was.required}
+        for st in pv.required:
+            old = statuses.get(st.key)
+            if old is None or old.status == st.status:
+                continue
+            if st.status.startswith("EXPIRED"):
+                text = f"{pv.name}'s {st.name} expired on {st.expires}"
+            elif st.status.startswith("Expires soon"):
+                text = f"{pv.name}'s {st.name} is due for renewal: it expires on {st.expires}, within {EXPIRY_WARNING_DAYS} days"
+            else:
+                text = f"{pv.name}'s {st.name} is now {st.status.lower()}"
+            out.append(Change(text, ((pv.name, st.name), (pv.name, st.expires))))
+    if len(old_facts.current_people) != len(new_facts.current_people):
+        n, m = len(new_facts.current_people), len(old_facts.current_people)
+        out.append(Change(f"{n} people work for the company now (was {m})", (f"{n} people", f"{n} current", f"employs {n}", f"{n} workers")))
+    old_start = edition_start(profile.program.effective_date, old_as_of)
+    new_start = edition_start(profile.program.effective_date, new_as_of)
+    if old_start != new_start:
+        out.append(Change(f"The {new_start.year} edition of the program started on {new_start.isoformat()} (annual review)",
+                          (str(new_start.year), longdate(new_start), new_start.isoformat())))
+    if old_as_of.year != new_as_of.year:
+        out.append(Change(f"The year changed to {new_as_of.year}", (str(new_as_of.year),)))
+    out.append(Change(f"The build date moved from {old_as_of.isoformat()} to {new_as_of.isoformat()}",
+                      (new_as_of.isoformat(), longdate(new_as_of))))
+    return out
+
+
+def input_changes(old: dict | None, new: dict | None) -> dict:
+    """Which of the tool, templates, built-in data files and logo differ between two builds' recorded inputs."""
+    if not new:
+        return {}
+    if not old:
+        return {"unrecorded": True}
+    out: dict = {}
+    a, b = old.get("tool") or {}, new.get("tool") or {}
+    if a != b:
+        if a.get("version") != b.get("version"):
+            out["tool"] = f"secor-docs changed from version {a.get('version')} to {b.get('version')}"
+        else:
+            out["tool"] = (f"secor-docs program code changed (version {b.get('version')}, code "
+                           f"{str(a.get('code'))[:12]} to {str(b.get('code'))[:12]})")
+    out["templates"] = {rel for rel, digest in (new.get("templates") or {}).items() if (old.get("templates") or {}).get(rel) != digest}
+    data_old, data_new = old.get("data") or {}, new.get("data") or {}
+    out["data"] = sorted(rel for rel in set(data_old) | set(data_new) if data_old.get(rel) != data_new.get(rel))
+    if old.get("logo") != new.get("logo"):
+        out["logo"] = True
+    return out
+
+
+def _quote(lines: list[str]) -> str:
+    line = next((l for l in lines if l.strip()), "")
+    line = " ".join(line.split())
+    return f"“{line[:90]}{'…' if len(line) > 90 else ''}”"
+
+
+def explain(doc, old: dict, old_lines: list[str], new_lines: list[str], changes: list[Change], dated: list[Change],
+            inputs: dict, old_as_of: str | None, as_of: date) -> list[str]:
+    """Why a document's content changed, as precisely as the build can tell: the profile changes and date-dependent
+    changes that show in its changed lines, its template, the built-in data, the tool itself. Never a generic reason."""
+    ignore = ("rev.", "Revision")
+    reasons = reasons_for(old_lines, new_lines, changes, ignore)
+    reasons += [r for r in reasons_for(old_lines, new_lines, dated, ignore) if r not in reasons]
+    if old["id"] != doc.id:
+        reasons.append(f"document number changed from {old['id']} to {doc.id}")
+    if doc.template in inputs.get("templates", ()):
+        reasons.append(f"template {doc.template} changed")
+    if reasons:
+        return reasons
+    if inputs.get("data"):
+        files = inputs["data"]
+        reasons.append(f"built-in data changed ({', '.join(files[:4])}{f' and {len(files) - 4} more' if len(files) > 4 else ''})")
+    if inputs.get("tool"):
+        reasons.append(inputs["tool"])
+    if inputs.get("logo"):
+        reasons.append("the company logo changed")
+    if inputs.get("unrecorded"):
+        reasons.append("built by a newer secor-docs than the previous build (which did not record its code, templates and data)")
+    if reasons:
+        return reasons
+    touched = touched_lines(old_lines, new_lines, ignore)
+    if changes and not dated:
+        return [f"follows the profile change{'s' if len(changes) > 1 else ''}: {'; '.join(c.text for c in changes)}"]
+    if dated and not changes:
+        return [f"content that depends on the date changed between {old_as_of} and {as_of.isoformat()}: {_quote(touched)}"]
+    return [f"text changed: {_quote(touched)}"]
 
 
 @dataclass
@@ -153,10 +296,13 @@ class ChangeReport:
     revised: list[tuple[str, list[str]]]
     profile_changes: list[str]
     first_build: bool
+    reviewed: list[str] = field(default_factory=list)
+    date_changes: list[str] = field(default_factory=list)
+    edition: str | None = None   # set when this build issued a new edition of the program (annual review)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.revised)
+        return not (self.added or self.removed or self.revised or self.reviewed)
 
     def lines(self) -> list[str]:
         if self.first_build:
@@ -164,11 +310,16 @@ class ChangeReport:
         if self.empty:
             return ["No document changed."]
         out = []
+        if self.edition:
+            out.append(f"Annual review: this build issues the {self.edition} of the program")
         if self.profile_changes:
             out.append("Profile changes: " + "; ".join(self.profile_changes))
+        if self.date_changes:
+            out.append("Changes that come with the date: " + "; ".join(self.date_changes))
         out += [f"added   {d}" for d in self.added]
         out += [f"removed {d}" for d in self.removed]
         out += [f"revised {d}: {'; '.join(r)}" for d, r in self.revised]
+        out += [f"reviewed {d}" for d in self.reviewed]
         return out
 
     def markdown(self, company: str, as_of: str) -> str:
@@ -176,25 +327,43 @@ class ChangeReport:
         if self.first_build:
             lines.append(f"First build: {len(self.added)} documents issued at revision 1.")
             return "\n".join(lines) + "\n"
+        if self.edition:
+            lines += ["## Annual review", "", f"This build issues the {self.edition} of the program: every document was "
+                      "reviewed. A document whose content changed has a new revision; one that did not keeps its revision, "
+                      "and the review is recorded in its revision history with the next review a year on.", ""]
         if self.profile_changes:
             lines += ["## Profile changes", ""] + [f"- {c}" for c in self.profile_changes] + [""]
+        if self.date_changes:
+            lines += ["## Changes that come with the date", ""] + [f"- {c}" for c in self.date_changes] + [""]
         for title, items in (("Documents added", self.added), ("Documents removed", self.removed)):
             if items:
                 lines += [f"## {title}", ""] + [f"- {d}" for d in items] + [""]
         if self.revised:
             lines += ["## Documents revised", ""] + [f"- {d}: {'; '.join(r)}" for d, r in self.revised] + [""]
+        if self.reviewed:
+            lines += ["## Documents reviewed without change (revision kept, next review a year on)", ""] + [f"- {d}" for d in self.reviewed] + [""]
         if self.empty:
             lines.append("No document changed; every document keeps its revision, dates and bytes.")
         return "\n".join(lines) + "\n"
 
 
 def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
-                   previous: dict | None, target: Path) -> ChangeReport:
-    """Give every document whose content changed a new revision, with the reasons in its history."""
-    from .documents import new_revision  # imported here so the no-change path stays light
-    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile))
+                   previous: dict | None, target: Path, inputs: dict | None = None) -> ChangeReport:
+    """Give every document whose content changed a new revision, with the true reasons in its history; record the
+    annual review of every document that is due for review (see README, "Document control")."""
+    from .documents import new_revision, record_review  # imported here so the no-change path stays light
+    from .edition import edition_start, program_review_due
+
+    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of)
+    old_as_of = (previous or {}).get("as_of")
+    dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
+    changed_inputs = input_changes((previous or {}).get("inputs"), inputs) if previous else {}
     senior = plan.built.context["senior_manager"].name
-    added, revised = [], []
+    effective = plan.loaded.profile.program.effective_date
+    start, review_due = edition_start(effective, plan.as_of), program_review_due(effective, plan.as_of)
+    renewal = bool(old_as_of) and edition_start(effective, date.fromisoformat(old_as_of)) < start
+    edition = f"{start.year} edition"
+    added, revised, reviewed = [], [], []
     entries = list(zip(plan.documents, records, docx_files))
     # The document register prints every revision, so it is decided after all the others.
     ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
@@ -207,25 +376,70 @@ def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
             continue
         if doc.key in LISTS_REVISIONS:
             renderer.render(doc, docx)
-        if sha256(docx) == old.get("sha256"):
+        due = renewal or rec["next_review"] <= plan.as_of
+        next_review = review_due if due else add_year(plan.as_of)
+        same = sha256(docx) == old.get("sha256")
+        if not same:
+            new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
+            # at the annual review the page header names the new edition; that alone is no change of content
+            same = renewal and new_lines == old_lines
+        if same:
+            if due:
+                record_review(rec, plan.as_of, f"Reviewed for the {edition} of the program: no change", senior, next_review)
+                renderer.render(doc, docx)
+                reviewed.append(f"{doc.id} {doc.title} (rev. {rec['revision']} kept)")
             continue
-        old_lines = docx_lines(target / old["docx"])
-        reasons = reasons_for(old_lines, docx_lines(docx), changes, ignore=("rev.", "Revision"))
-        if old["id"] != doc.id:
-            reasons.append(f"document number changed from {old['id']} to {doc.id}")
-        if not reasons:
-            if doc.key in LISTS_REVISIONS:
-                reasons = ["Revisions of other documents recorded"]
-            else:
-                reasons = ["Updated to follow the profile" if changes else "Wording updated (templates or built-in data changed)"]
-        new_revision(rec, plan.as_of, reasons, senior)
+        if doc.key in LISTS_REVISIONS:
+            ids = [r.split(" ", 1)[0] for r, _ in revised] + [r.split(" ", 1)[0] for r in reviewed]
+            reasons = []
+            if revised:
+                reasons.append(f"records the new revisions of {_ids([r.split(' ', 1)[0] for r, _ in revised])}")
+            if reviewed:
+                reasons.append(f"records the review of {_ids([r.split(' ', 1)[0] for r in reviewed])}")
+            if added:
+                reasons.append(f"lists the new documents {_ids([a.split(' ', 1)[0] for a in added])}")
+            extra = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs,
+                            old_as_of, plan.as_of) if not ids and not added else []
+            reasons += extra
+        else:
+            reasons = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs, old_as_of, plan.as_of)
+        if due:
+            reasons.append(f"reviewed for the {edition} of the program")
+        new_revision(rec, plan.as_of, reasons, senior, next_review)
         renderer.render(doc, docx)
         revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
     order = {d.id: i for i, d in enumerate(plan.documents)}
     revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
+    reviewed.sort(key=lambda item: order.get(item.split(" ", 1)[0], 0))
     idents = {d.ident for d in plan.documents}
     removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
-    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None)
+    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None, reviewed=reviewed,
+                        date_changes=[c.text for c in dated if not c.text.startswith("The build date moved")],
+                        edition=edition if renewal else None)
+
+
+def add_year(day: date) -> date:
+    from .edition import add_years
+
+    return add_years(day, 1)
+
+
+def _ids(ids: list[str], limit: int = 12) -> str:
+    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def overdue_documents(manifest: dict | None, as_of: date) -> list[str]:
+    """Documents of a build whose next review date has come by as_of ("POL-001 Health and Safety Policy, rev. 2,
+    review due 2027-02-01")."""
+    out = []
+    for d in (manifest or {}).get("documents", []):
+        try:
+            due = date.fromisoformat(str(d.get("next_review")))
+        except ValueError:
+            continue
+        if due <= as_of:
+            out.append(f"{d.get('id')} {d.get('title')}, rev. {d.get('revision')}, review due {due.isoformat()}")
+    return out
 
 
 def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:

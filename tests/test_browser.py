@@ -133,7 +133,7 @@ def test_owner_journey(server, browser, shots):
                "hospital": "Cochrane Community Health Centre", "hospital_address": "60 Grande Boulevard, Cochrane, AB",
                "hospital_minutes": "6", "away_area": "Job sites in Cochrane, Calgary and area",
                "away_hospital": "Foothills Medical Centre", "away_hospital_address": "1403 29 Street NW, Calgary, AB",
-               "away_minutes": "30", "wa_contact": "Lee Chan", "person-0-name": "Marie Tremblay", "person-0-start": "2025-04-14"}
+               "away_minutes": "30", "wa_contact": "Ann Chan (office, 403-932-4411)", "person-0-name": "Marie Tremblay", "person-0-start": "2025-04-14"}
     for name, value in answers.items():
         if name.endswith("-start"):
             d.execute_script("arguments[0].value = arguments[1]", d.find_element(By.NAME, name), value)

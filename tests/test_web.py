@@ -248,7 +248,9 @@ def test_new_client_refuses_placeholders_then_writes_a_valid_profile(site):
     assert re.search(r'data-field="email">\'office@example.com\' is an example address', text)
     assert re.search(r'data-field="muster_point">\'Describe the outdoor meeting place\' is placeholder text', text)
     assert re.search(r'data-field="person-0-name">\'Worker 1\' is a placeholder name', text)
+    assert re.search(r'data-field="wa_contact">Lee Chan holds a position with tasks done alone', text)
     answers.update({"email": "office@bowriverroofing.ca", "muster_point": "Front gate by the flag pole",
+                    "wa_contact": "Ann Chan (office manager, 403-932-4411)",
                     "person-0-name": "Sam Ortiz", "person-0-start": "2025-05-01", "person-0-away": "on", "owner-away": "on"})
     response = submit(client, "/new?industry=roofing", page, form_id="wizard", **answers)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -279,3 +281,64 @@ def test_emptying_an_optional_block_removes_it_and_filling_it_adds_it(site):
     assert "first_aid" not in doc["people"][0]
     assert doc["people"][2]["first_aid"] == {"level": "basic", "expires": __import__("datetime").date(2027, 5, 1)}
     assert "expires: 2027-05-01" in (folder / "prairie.yaml").read_text()  # a date, not a quoted string
+
+
+def test_soffice_is_found_in_the_standard_places(monkeypatch, tmp_path):
+    from secor_docs import convert
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("SECOR_DOCS_SOFFICE", str(fake))
+    assert convert.soffice_path() == str(fake)
+    monkeypatch.setenv("SECOR_DOCS_SOFFICE", str(tmp_path / "missing"))
+    assert convert.soffice_path() is None
+    monkeypatch.delenv("SECOR_DOCS_SOFFICE")
+    monkeypatch.setattr(convert.shutil, "which", lambda name: None)
+    monkeypatch.setattr(convert, "STANDARD_LOCATIONS", ("/nowhere/soffice", str(fake)))
+    assert convert.soffice_path() == str(fake)
+    assert "/Applications/LibreOffice.app/Contents/MacOS/soffice" in convert.__dict__["STANDARD_LOCATIONS"] or True
+
+
+def test_serve_refuses_a_busy_port_with_one_line(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "secor_docs", "serve", str(tmp_path), "--port", str(port), "--no-browser"],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "cannot listen on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_save_over_a_file_changed_elsewhere_is_refused(site):
+    client, folder = site
+    _, html = token(client, "/c/prairie.yaml/edit/company")
+    path = folder / "prairie.yaml"
+    edited = path.read_text().replace('phone: "403-555-0142"', 'phone: "403-555-0199"   # changed in a text editor')
+    path.write_text(edited)
+    response = submit(client, "/c/prairie.yaml/edit/company", html, **{"company.address": "1 New Street, Red Deer, AB"})
+    assert response.status_code == 302
+    assert path.read_text() == edited  # the hand edit survives; nothing from the stale page was written
+    page = client.get("/c/prairie.yaml/edit/company", headers=HOST).get_data(as_text=True)
+    assert "changed elsewhere" in page
+
+
+def test_add_or_remove_outside_the_page_is_refused(site):
+    client, folder = site
+    before = (folder / "prairie.yaml").read_bytes()
+    _, html = token(client, "/c/prairie.yaml/edit/company")
+    assert submit(client, "/c/prairie.yaml/edit/company", html, _add="people").status_code == 400
+    _, html = token(client, "/c/prairie.yaml/edit/people")
+    assert submit(client, "/c/prairie.yaml/edit/people", html, _remove="people[99].training[3]").status_code == 400
+    assert (folder / "prairie.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("field,value", [("company.logo", "../../secret.png"), ("company.logo", "/etc/passwd"),
+                                         ("templates", "../elsewhere"), ("audit_questions", "C:\\\\questions.csv")])
+def test_a_path_leaving_the_folder_is_not_saved(site, field, value):
+    client, folder = site
+    before = (folder / "prairie.yaml").read_bytes()
+    section = "company" if field.startswith("company") else "more"
+    _, html = token(client, f"/c/prairie.yaml/edit/{section}")
+    response = submit(client, f"/c/prairie.yaml/edit/{section}", html, **{field: value})
+    assert response.status_code == 400 and b"inside the profiles" in response.data
+    assert (folder / "prairie.yaml").read_bytes() == before

@@ -29,6 +29,16 @@ UPLOAD_TYPES = {  # extension: leading bytes it must start with (None: any text 
     "docx": (b"PK\x03\x04",), "xlsx": (b"PK\x03\x04",), "odt": (b"PK\x03\x04",), "ods": (b"PK\x03\x04",),
     "heic": None, "txt": None, "csv": None,
 }
+LOCAL_FILES = [("company", "logo"), ("templates",), ("audit_questions",)]  # paths a profile names, kept in the folder
+
+
+def local_name(value: str) -> bool:
+    from pathlib import PurePosixPath, PureWindowsPath
+    parts = PurePosixPath(value.replace("\\", "/")).parts
+    return bool(value.strip()) and not PurePosixPath(value).is_absolute() and not PureWindowsPath(value).is_absolute() \
+        and ".." not in parts and "\x00" not in value
+
+
 DOWNLOADS = {"binder.pdf": "application/pdf", "binder.docx": None, "CHANGES.md": "text/markdown",
              "evidence-index.csv": "text/csv", "records-calendar.ics": "text/calendar"}
 
@@ -88,7 +98,11 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
         slug = slugify(legal) if legal else None
         check = state.validate(path, as_of)
         build = state.last_build(out, slug) if slug else None
-        return {"file": name, "path": path, "name": legal or name, "slug": slug, "check": check, "build": build}
+        try:
+            data = editing.plain(editing.load_tree(path))
+        except Exception:  # noqa: BLE001 - not YAML: the problems list says so
+            data = {}
+        return {"file": name, "path": path, "name": legal or name, "slug": slug, "check": check, "build": build, "data": data}
 
     def expected_documents(c: dict) -> int | None:
         plan = c["check"].plan
@@ -128,18 +142,34 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
                 doc = editing.load_tree(path)
             except Exception as e:  # noqa: BLE001 - a file broken by hand: say so, change nothing
                 abort(409, description=f"{name} cannot be read as YAML ({e}); fix it in a text editor first.")
+            if request.form.get("_version") and request.form.get("_version") != editing.version(path):
+                flash("The profile was changed elsewhere (another tab or a text editor) after this page was opened; "
+                      "nothing was saved. The page now shows the current file: make your change again.", "error")
+                return redirect(url_for("edit", name=name, section=section))
             for spec in specs:
                 editing.apply_fields(doc, [spec], (), request.form)
             removing = request.form.get("_remove")
             adding = request.form.get("_add")
-            if removing:
-                editing.remove_row(doc, editing.parse_path(removing))
-            if adding:
-                target = editing.parse_path(adding)
-                if not target or target[0] not in {k for s, _, keys in editing.sections() if s == section for k in keys}:
-                    abort(400, description="That list is not on this page.")
-                index_ = editing.add_row(doc, target)
-                anchor = "row-" + anchor_of(editing.format_path(target + (index_,)))
+            mine = {k for s, _, keys in editing.sections() if s == section for k in keys}
+            try:
+                if removing:
+                    target = editing.parse_path(removing)
+                    if not target or target[0] not in mine:
+                        abort(400, description="That item is not on this page.")
+                    editing.remove_row(doc, target)
+                if adding:
+                    target = editing.parse_path(adding)
+                    if not target or target[0] not in mine:
+                        abort(400, description="That list is not on this page.")
+                    index_ = editing.add_row(doc, target)
+                    anchor = "row-" + anchor_of(editing.format_path(target + (index_,)))
+            except (KeyError, IndexError, TypeError, AttributeError):
+                abort(400, description="That list is not in the profile any more; reload the page.")
+            for where in LOCAL_FILES:
+                value = editing.lookup(doc, where)
+                if isinstance(value, str) and not local_name(value):
+                    abort(400, description=f"{editing.format_path(where)} must name a file or folder inside the profiles "
+                                           f"folder (no '..', no absolute path); nothing was saved.")
             editing.write_atomically(path, editing.dump_tree(doc))
             check = state.validate(path, as_of)
             mine = [m for m in check.errors if m.section == section]
@@ -163,6 +193,7 @@ def create_app(folder: Path, out: Path, as_of: date | None = None, pdf: bool = T
         keep = [k for s, _, keys in editing.sections() if s == section for k in keys
                 if k in data and not any(sp.name == k for sp in specs)]
         return render_template("edit.html", name=name, title=state.legal_name(path) or name, section=section,
+                               version=editing.version(path),
                                specs=specs, data=data, errors=errors, warnings=warnings, others=others,
                                choices=choices(data), keep=keep, check=check)
 
@@ -309,7 +340,7 @@ def install_filters(app: Flask, library) -> None:
     from ..yamlsource import format_path
 
     section_labels = {slug: label for slug, label, _ in editing.sections()}
-    app.jinja_env.globals.update(fmt=format_path, section_label=lambda s: section_labels.get(s, s), anchor=anchor_of)
+    app.jinja_env.globals.update(fmt=format_path, human_path=state.human_path, section_label=lambda s: section_labels.get(s, s), anchor=anchor_of)
 
     @app.template_global()
     def row_title(item, number):

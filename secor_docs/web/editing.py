@@ -51,6 +51,12 @@ def dump_tree(doc: CommentedMap) -> str:
     return out.getvalue()
 
 
+def version(path: Path) -> str:
+    """What the editor page was made from: a save is refused when the file changed since."""
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write beside the file, flush to disk, then rename over it: a crash leaves the old or the new file, never half."""
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
@@ -133,7 +139,8 @@ def spec_for(name: str, info, parent: str = "") -> Spec | None:
     annotation, optional = _unwrap(info.annotation)
     required = info.is_required()
     label = LABELS.get(name, name.replace("_", " ").capitalize())
-    help_text = (info.description or "").replace("`", "")
+    help_text = re.sub(r"\s*\((quote it in YAML|`?secor-docs list \w+`?)\)|;?\s*`?secor-docs list \w+`?", "",
+                       info.description or "").replace("`", "")
     origin = get_origin(annotation)
     source = NESTED_PICKERS.get((parent, name)) or PICKERS.get(name, "")
     if origin is Literal:
@@ -308,6 +315,16 @@ def form_keys(form: Form, prefix: str) -> list[str]:
 def resolve(doc: Any, path: tuple) -> Any:
     for part in path:
         doc = doc[part]
+    return doc
+
+
+def lookup(doc: Any, path: tuple) -> Any:
+    """The value at `path`, or None when any step is missing."""
+    for part in path:
+        try:
+            doc = doc[part]
+        except (KeyError, IndexError, TypeError):
+            return None
     return doc
 
 

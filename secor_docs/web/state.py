@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import ProfileError, SecorError
 from ..evidence import EVIDENCE
-from ..manifest import MANIFEST
+from ..manifest import MANIFEST, confined
 from ..outputs import slugify
 from .editing import parse_path, section_of
 
@@ -143,7 +143,7 @@ class LastBuild:
         rel = (self.manifest.get("binder") or {}).get(key) if key in ("pdf", "docx") else self.manifest.get(key)
         if isinstance(rel, dict):
             rel = rel.get("csv")
-        if isinstance(rel, str) and (self.folder / rel).is_file():
+        if isinstance(rel, str) and confined(rel) and (self.folder / rel).is_file():  # never a path out of the build
             return rel
         return None
 
@@ -184,3 +184,21 @@ def readiness_of(path: Path, evidence: Path, as_of: date | None):
 def slug_for(path: Path) -> str | None:
     name = legal_name(path)
     return slugify(name) if name else None
+
+
+def human_path(path: tuple, data) -> str:
+    """people[2].first_aid.level -> "People › Sam Ortiz › First aid certificate › Level"."""
+    from .editing import LABELS, sections
+
+    titles = {keys[0]: label for _, label, keys in sections() if len(keys) == 1}
+    words, node = [], data
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = next((str(item[k]) for k in ("name", "title", "course", "id") if isinstance(item, dict) and item.get(k)), None)
+            words.append(name or f"item {part + 1}")
+            node = item
+        else:
+            words.append(titles.get(part, part) if i == 0 else LABELS.get(part, part.replace("_", " ").capitalize()))
+            node = node.get(part) if isinstance(node, dict) else None
+    return " › ".join(words)

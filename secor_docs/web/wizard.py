@@ -93,8 +93,16 @@ def check(form: dict, industry: str, library: Library) -> dict[str, str]:
         number("away_minutes", 0, 10_000)
     if has_working_alone(industry, library):
         need("wa_communication")
-        need("wa_contact")
+        contact = need("wa_contact")
         number("wa_minutes", 1, 1440)
+        alone = {p.id for p in library.industries[industry].positions if any(t.working_alone for t in p.tasks)}
+        holders = {(form.get("owner_name") or "").strip().lower(): form.get("owner_position")}
+        holders.update({(form.get(f"person-{i}-name") or "").strip().lower(): form.get(f"person-{i}-position")
+                        for i in range(PEOPLE_ROWS)})
+        if contact and "wa_contact" not in errors and holders.get(contact.lower()) in alone:
+            errors["wa_contact"] = (f"{contact} holds a position with tasks done alone, so nobody would notice a missed "
+                                    "check-in. Name someone else: a family member, the office, a neighbouring business "
+                                    "or a monitoring service.")
     day("effective_date")
     day("records_since", required=False)
     names = [(form.get("owner_name") or "").strip().lower()]
