@@ -192,5 +192,6 @@ def audit_view(plan: AuditPlan, rules: WindowRules):
         audit_date=plan.audit_date, date_phrase=DATE_PHRASES[plan.audit_date_basis],
         planned=plan.audit_date_basis == "planned", earliest_booking=plan.earliest_booking,
         three_year_from=plan.three_year_from, due_by=plan.due_by or "", months_covered=plan.months_covered,
+        after_due=bool(plan.due_by and plan.earliest_booking > plan.due_by),
         window_met=plan.window_met, partner=rules.partner, one_year_months=rules.one_year_months,
         three_year_months=rules.three_year_months, maintenance_months=rules.maintenance_months)

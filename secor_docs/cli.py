@@ -331,7 +331,7 @@ def template_variables(profile, as_of) -> None:
         click.echo(line)
     click.echo("doc: object (id, title, kind, element_id, element_name, revision, effective, next_review, approved_by.name, approved_by.title, scope, history[] with revision, date, change, approved_by)")
     click.echo("item: the position, site, equipment item, hazard or critical task of a one-per-item document (same shape as positions[], sites[], equipment[], hazards[], critical_tasks[])")
-    click.echo("audit: object (audit_title, certificate, one_year, maintenance, records_start, records_start_field, window_months, window_start, window_end, audit_date, date_phrase, earliest_booking, three_year_from, due_by, months_covered, window_met, partner)")
+    click.echo("audit: object (audit_title, certificate, one_year, maintenance, records_start, records_start_field, window_months, window_start, window_end, audit_date, date_phrase, earliest_booking, three_year_from, due_by, after_due, months_covered, window_met, partner)")
     click.echo("catalog: list of every document (id, title, element, element_name, kind, revision, effective, next_review)")
     click.echo("register: list of legislation register rows (key, cite, title, duty, instrument, documents[], hazards[], status)")
     click.echo("logo: the company logo image, or empty")

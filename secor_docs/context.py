@@ -18,8 +18,9 @@ from .library import Library
 from .model import Person, Profile
 from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
 from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
-from .obligations import (EXPIRY_WARNING_DAYS, FirstAidCoverage, Obligations, TrainingState, TrainingStatus,
-                          derive_obligations, position_requirements, training_status)
+from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
+from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
+                          position_requirements, training_status)
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}

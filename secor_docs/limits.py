@@ -12,6 +12,8 @@ PROFILE_BYTES = 2_000_000          # a profile or settings file
 LOGO_BYTES = 5_000_000
 YAML_DEPTH = 40                    # lists and mappings inside each other; a profile needs 6
 YAML_VALUES = 200_000              # values after aliases are expanded (alias bombs)
+YAML_EVENTS = 100_000              # values as written, counted before loading
+YAML_LIST_ITEMS = 1_000            # items of any one list, counted before loading (the schema's own caps are lower)
 
 # Template overrides.
 TEMPLATE_BYTES = 20_000_000        # one .docx as stored

@@ -416,12 +416,30 @@ def check_in_plans(profile: Profile, tasks: list[AssessedTask]) -> tuple[CheckIn
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Eligibility (SECOR: 10 or fewer people at any time in the last 12 months)
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    peak_headcount: int
+    peak_date: date
+    limit: int
+    window_start: date
+
+
+def eligibility(facts: Facts) -> Eligibility:
+    from .facts import SECOR_LIMIT
+
+    return Eligibility(facts.eligible, facts.peak_headcount, facts.peak_date, SECOR_LIMIT, facts.window_start)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Everything, for one company
 
 @dataclass(frozen=True)
 class Obligations:
     as_of: date
-    eligible: bool
+    eligibility: Eligibility
     shifts: tuple[WorkShift, ...]
     shifts_assumed: bool
     training: dict[str, tuple[TrainingStatus, ...]]      # person -> statuses, current people only
@@ -452,7 +470,7 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     emergencies = {site.name: site_emergencies(site, library, hazards, facts) for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
-    return Obligations(as_of=as_of, eligible=facts.eligible, shifts=shifts,
+    return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
                        emergencies=emergencies, responders=resp, check_ins=check_in_plans(profile, tasks))

@@ -161,6 +161,8 @@ def test_approval_page_for_maintenance_audits(approval_pages):
     table, result = approval_pages["fw-esc-maintenance-new-program"]
     assert table["Records kept since"].startswith("February 1, 2026 (the date this edition took effect")
     assert "cover only 3 of these 12 months" in table["Records window"]
+    assert table["Earliest booking date"] == ("February 1, 2027: from that day on, 12 whole months of records exist, "
+                                              "which is after the due date.")
     [short] = [f for f in result.findings if f["code"] == "records-window-short"]
     assert short["message"].startswith("The maintenance audit due by 2026-05-20") and short["severity"] == "error"
     assert short["documents"] == ["POL-000"]

@@ -110,6 +110,18 @@ def test_too_many_equipment_items_is_a_located_error(tmp_path):
     assert f"{path}:{END}:1: equipment: has 101 items; at most 100 are allowed" in result.output
 
 
+def test_ten_thousand_items_are_refused_before_loading(tmp_path):
+    items = "".join(f'  - {{name: "Drill {i}", kind: power_tools}}\n' for i in range(10_000))
+    path = tmp_path / "p.yaml"
+    path.write_text(TINY.read_text() + "equipment:\n" + items)
+    from secor_docs.errors import ProfileError
+    from secor_docs.profile import load_profile
+
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value) == f"{path}:{END + 1}:3: a list with more than 1,000 items; see Limits in the README"
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
 def test_settings_file_that_is_a_fifo_or_device_fails_at_once(tmp_path, kind):
     if kind == "fifo":
@@ -563,3 +575,16 @@ def test_sigterm_on_a_parallel_build_stops_promptly_and_tells_the_truth(tmp_path
     assert len((tmp_path / "pids").read_text().split()) == 2, "a queued profile was still started"
     assert not [p for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")]
     assert not list((tmp_path / "o").glob(".secor-staging-*")) and not list((tmp_path / "tmp").glob("secor-lo-*"))
+
+
+def test_a_template_that_exhausts_memory_is_a_template_error(tmp_path, monkeypatch):
+    from secor_docs import render
+
+    def exhausted(self, *args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(render.Template, "render", exhausted)
+    result = run("build", TINY, "--no-pdf", "--out", tmp_path / "o", "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 3, result.output
+    assert "rendering ran out of memory and was stopped" in result.output
+    no_traceback(result.output)

@@ -103,3 +103,9 @@ def test_skid_steer_operator_gets_mobile_equipment_not_forklift_and_h2s_is_not_c
     assert any("Bobcat S650 skid steer" in b or "Powered mobile equipment" in b for b in reqs["mobile_equipment_operator"].because)
     manager = {r.key for r in position_requirements(plan.loaded.profile, plan.facts, library, plan.built.hazards, "operations_manager")}
     assert "h2s_alive" in manager and "confined_space_entry" not in manager
+
+
+def test_eligibility_is_typed():
+    plan = plan_of(PROFILES / "ridgeline-wellsite.yaml")
+    e = plan.built.obligations.eligibility
+    assert e.eligible and e.limit == 10 and 1 <= e.peak_headcount <= 10 and e.window_start < AS_OF
