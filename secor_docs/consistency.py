@@ -223,9 +223,10 @@ def first_aid_shift_coverage(inputs: FindingInputs) -> Iterable[Finding]:
         if not c.available:
             what = "the Schedule 2 requirement could not be found in the data"
         else:
-            need = ", ".join(f"{c.missing.count(l)} {l}" for l in ("advanced", "intermediate", "basic") if l in c.missing)
+            need = ", ".join(f"{c.missing.count(l)} {l} first aider{'s' if c.missing.count(l) != 1 else ''}"
+                             for l in ("advanced", "intermediate", "basic") if l in c.missing)
             on = ", ".join(f"{a.name} ({a.level})" for a in c.holders) or "nobody with a current certificate"
-            what = f"{need} first aider(s) short: the shift has {on}"
+            what = f"{need} short: the shift has {on}"
         yield inputs.finding(
             "first-aid-shift-coverage", Severity.ERROR,
             f"{c.site}, {c.shift} ({c.workers} worker{'s' if c.workers != 1 else ''}, {c.table}): {what}.",

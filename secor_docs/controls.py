@@ -173,8 +173,9 @@ def control_findings(profile: Profile, library: Library, as_of: date) -> list[Fi
             UNCONFIRMED, Severity.WARNING,
             f"{len(missing)} of {len(r.controls)} controls for \"{r.task}\" ({r.position_title}) are recommended, "
             f"not confirmed as in place.",
-            "Check the recommended controls with the workers who do this task; list those really in use under the "
-            "task's confirmed_controls (ids from `secor-docs list controls`), and put the others in place or replace them.",
+            "Check the recommended controls with the workers who do this task; record those really in use as confirmed "
+            "in the company profile (the task's confirmed_controls) so the next edition prints them as in place, and "
+            "put the others in place or replace them.",
             _owner(profile, r.position_id), due, path=r.path))
     return findings
 

@@ -152,10 +152,12 @@ def check_filing(framework: Framework, where: str) -> None:
 def window_rules(framework: Framework, override=None) -> WindowRules:
     """The partner's records rules from its framework data, or the consultant's override (settings file)."""
     c = framework.certificates
+    # GENERIC is no partner's name: sentences speak of "your certifying partner" instead of a key
+    who = "your certifying partner" if framework.key == "GENERIC" else framework.key
     if override is None:
-        return WindowRules(framework.key, c.one_year_months, c.three_year_months, c.maintenance_months, c.status,
+        return WindowRules(who, c.one_year_months, c.three_year_months, c.maintenance_months, c.status,
                            " ".join(c.basis.split()))
-    return WindowRules(framework.key, override.one_year_months or c.one_year_months,
+    return WindowRules(who, override.one_year_months or c.one_year_months,
                        override.three_year_months or c.three_year_months,
                        override.maintenance_months or c.maintenance_months, "verified",
                        f"set in the consultant's settings file: {override.source}")
