@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import threading
+import time
 import traceback
 from datetime import date, datetime
 from pathlib import Path
@@ -95,12 +96,24 @@ class RenderTimeout(Exception):
 
 @contextlib.contextmanager
 def render_time_limit(seconds: float) -> Iterator[None]:
-    """Stop a render that runs too long. An alarm signal works only in the main thread; elsewhere the loop and
-    size caps of the sandbox still hold."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
+    """Stop a render that runs too long: an alarm signal in the main thread, and a deadline every range() loop
+    checks (the only guard in other threads, where no alarm can be set)."""
+    _deadline.at = time.monotonic() + seconds
+    try:
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            yield
+            return
+        with _alarm(seconds):
+            yield
+    finally:
+        _deadline.at = None
 
+
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def expired(signum, frame):
         raise RenderTimeout()
 
@@ -113,14 +126,22 @@ def render_time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def capped_range(*args) -> range:
+def capped_range(*args) -> Iterator[int]:
     """Jinja's range() with a smaller cap (its sandbox allows 100,000 items per range, and loops nest)."""
     from .limits import RENDER_LOOP_ITEMS
 
     items = range(*args)
     if len(items) > RENDER_LOOP_ITEMS:
         raise OverflowError(f"range() of {len(items):,} items; a template loop may walk at most {RENDER_LOOP_ITEMS:,}")
-    return items
+    return _within_deadline(items)
+
+
+def _within_deadline(items: range):
+    deadline = getattr(_deadline, "at", None)
+    for n, item in enumerate(items):
+        if deadline is not None and n % 256 == 0 and time.monotonic() > deadline:
+            raise RenderTimeout()
+        yield item
 
 
 class LimitedSandboxedEnvironment(SandboxedEnvironment):

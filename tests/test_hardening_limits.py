@@ -588,3 +588,28 @@ def test_a_template_that_exhausts_memory_is_a_template_error(tmp_path, monkeypat
     assert result.exit_code == 3, result.output
     assert "rendering ran out of memory and was stopped" in result.output
     no_traceback(result.output)
+
+
+def test_a_runaway_loop_stops_in_a_thread_where_no_alarm_can_be_set():
+    import threading
+    import time
+
+    from secor_docs import render
+
+    outcome = []
+
+    def nested_loops():
+        started = time.monotonic()
+        try:
+            with render.render_time_limit(1):
+                for _ in render.capped_range(10000):
+                    for _ in render.capped_range(10000):
+                        pass
+            outcome.append("finished")
+        except render.RenderTimeout:
+            outcome.append(time.monotonic() - started)
+
+    worker = threading.Thread(target=nested_loops)
+    worker.start()
+    worker.join(60)
+    assert outcome and outcome[0] != "finished" and outcome[0] < 10, outcome
