@@ -182,3 +182,21 @@ def test_checklist_items_are_picked_by_site_kind(binder):
     shop, client = doc(binder, "INS-01"), doc(binder, "INS-02")
     assert "Workstations adjusted" in shop and "Workstations adjusted" not in client
     assert "Room being sanded closed off" in client and "Room being sanded closed off" not in shop
+
+
+# ---- equipment: an airless sprayer gets a sprayer's pre-use check ----
+
+def test_airless_sprayer_kind_gets_its_own_checklist(tmp_path):
+    text = PROFILE.read_text(encoding="utf-8")
+    old = '{name: "Graco airless sprayer", kind: power_tools}'
+    assert old in text
+    profile = tmp_path / "sprayer.yaml"
+    profile.write_text(text.replace(old, '{name: "Graco airless sprayer", kind: airless_sprayer}'), encoding="utf-8")
+    [result] = run_build(BuildOptions(profiles=(profile,), out=tmp_path / "out", as_of=AS_OF, pdf=False, jobs=1))
+    assert result.ok, result.error
+    folder = tmp_path / "out" / result.slug
+    manifest = json.loads((folder / "manifest.json").read_text())
+    [form] = [body_text(folder / d["docx"]) for d in manifest["documents"] if "Graco" in d["title"]]
+    for own in ("Tip guard fitted", "trigger lock engages", "Pressure relief (prime or drain) valve", "Ground wire and clamp"):
+        assert own in form, own
+    assert not re.search(r"grinder|saw blade|disc", form, re.I)
