@@ -40,6 +40,8 @@ class Item(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
+    except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
@@ -51,7 +53,8 @@ class Item(Data):
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
+                    or self.except_tasks or self.crew)
 
     @property
     def slug(self) -> str:
@@ -116,6 +119,7 @@ class Course(Data):
     note: str | None = None
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
+    covers: list[str] = []    # courses this one includes for the same task (not required again beside it)
 
 
 class IndustryTask(Data):
@@ -304,6 +308,7 @@ def _check_references(lib: Library) -> None:
                 seen_ids.add(c.slug)
         for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
+            need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", h.training, lib.training, f"hazard {key}")
@@ -314,6 +319,8 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+    for key, course in lib.training.items():
+        need("training", course.covers, lib.training, f"training {key} covers")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:

@@ -127,16 +127,8 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     pos = next(p for p in profile.positions if p.id == position_id)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
-        for hk in task.hazards:
-            for k in hazards[hk].training:
-                if k == "working_alone" and not task.working_alone:
-                    continue
-                reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
-        if task.working_alone:
-            reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name):
-            for k in library.equipment[item.kind].training:
-                reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+        for k, why in task_training(profile, library, hazards, task).items():
+            reasons.setdefault(k, []).extend(why)
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
         reasons.setdefault("whmis", []).append("hazardous products used in the tasks")
     roles = role_keys(person, facts) if person is not None else {}
@@ -149,6 +141,25 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
         basis, cite = _basis(k, library)
         out.append(Requirement(k, basis, cite, tuple(dict.fromkeys(why))))
     return tuple(out)
+
+
+def task_training(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task) -> dict[str, list[str]]:
+    """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
+    A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
+    covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
+    reasons: dict[str, list[str]] = {}
+    for hk in task.hazards:
+        for k in hazards[hk].training:
+            if k == "working_alone" and not task.working_alone:
+                continue
+            reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if task.working_alone:
+        reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
+    for item in equipment_used(profile, task.name):
+        for k in library.equipment[item.kind].training:
+            reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+    covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
+    return {k: why for k, why in reasons.items() if k not in covered}
 
 
 def equipment_used(profile: Profile, task_name: str) -> list:
