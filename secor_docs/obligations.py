@@ -13,6 +13,7 @@ from datetime import date
 from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
+from .controls import Setting
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -125,10 +126,13 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
+    setting = Setting.of(profile)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
         for hk in task.hazards:
-            for k in hazards[hk].training:
+            lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
+            keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
+            for k in keys:
                 if k == "working_alone" and not task.working_alone:
                     continue
                 reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
