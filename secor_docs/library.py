@@ -83,10 +83,17 @@ class Hazard(Data):
     residual: Rating
     check: str
     code_refs: list[str]
-    training: list[str]
+    # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
+    # a course is required only for the tasks that really call for it (soldering is not welding)
+    training: list[Item]
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+
+    def training_for(self, setting, task_names) -> tuple[str, ...]:
+        """The training keys that fit this company setting and at least one of these task names."""
+        from .controls import pick_items  # controls imports this module
+        return tuple(dict.fromkeys(i.text for i in pick_items(self.training, setting, task_names)))
 
 
 class EquipmentKind(Data):
@@ -306,12 +313,12 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
-        need("training", h.training, lib.training, f"hazard {key}")
+        need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")
