@@ -89,6 +89,9 @@ class Hazard(Data):
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+    # words that start a word of a task name when the task usually involves this hazard; `validate` warns when such
+    # a task does not list it (scraping paint in an old house is lead work even when the profile forgot to say so)
+    task_words: list[str] = []
 
     def training_for(self, setting, task_names) -> tuple[str, ...]:
         """The training keys that fit this company setting and at least one of these task names."""
