@@ -236,3 +236,17 @@ def test_drywall_finishers_training_is_named_for_their_work(binder):
 def test_gaps_page_names_only_the_law_in_this_companys_register(binder):
     gaps = doc(binder, "GAP-001")
     assert not present(gaps, ["Pesticide", "Hours of Service", "Commercial Vehicle", "National Safety Code"])
+
+
+def test_ladders_and_platforms_fit_painters_and_drywall_finishers(binder):
+    drywall = doc(binder, "HA-", "Drywall Finisher")
+    assert "Where drywall stilts are used" in drywall and "Rolling work platforms (baker-style" in drywall
+    painter = doc(binder, "HA-", "Painter")
+    assert "Ladders never set on drop sheets" in painter
+    assert "Where drywall stilts are used" not in doc(binder, "HA-", "Owner / Estimator")
+
+
+def test_spray_rules_in_the_chemical_and_flammable_practices(binder):
+    assert "organic vapour respirator on; stop and leave if you smell solvent" in doc(binder, "SWP-", "chemical")
+    flammable = doc(binder, "SWP-", "Flammable")
+    assert "shut off pilot lights" in flammable and "metal flush pail" in flammable
