@@ -391,7 +391,7 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
         ref = referred.get(key)
         if not ref or any(t in title for t in ref["titles"] for title in titles):
             continue
-        users = [f"{t.name}" for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards]
+        users = list(dict.fromkeys(t.name for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards))
         yield inputs.finding(
             "document-missing", Severity.WARNING,
             f"The program refers workers to a {ref['document']} ({ref['cite']}) for {', '.join(users[:3])}, but the binder has none.",

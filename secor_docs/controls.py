@@ -2,7 +2,13 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `unless_tasks` (words that, when a word of the task name starts with one, rule the
+item out), `unless_equipment` (kinds that rule it out when the company has one) and `crew: true` for controls that need two or more people. Every condition given must hold; within a
+condition any listed value is enough.
+
+A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
+entry's name and aliases: a task the crew words its own way ("Drag brush and feed the chipper") gets the controls
+written for the library task it is ("Feed brush into the wood chipper"), whatever industry key the company files under.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -11,12 +17,12 @@ finding with an owner and a due date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
-from .library import Hazard, Item, Library
+from .library import Hazard, HazardVariant, Item, Library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -32,11 +38,27 @@ class Setting:
     site_kinds: frozenset[str]
     equipment: frozenset[str]
     people: int = 2
+    # task name -> the names of the library task it uses (name and aliases), for matching item task words
+    task_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def of(cls, profile: Profile) -> "Setting":
+    def of(cls, profile: Profile, library: Library | None = None) -> "Setting":
+        names: dict[str, tuple[str, ...]] = {}
+        if library is not None:
+            from .procedures import match_library_task  # procedures does not import controls; kept local anyway
+            for pos in profile.positions:
+                for task in pos.tasks:
+                    key = match_library_task(task, profile.company.industry, library)
+                    if key in library.tasks:
+                        lt = library.tasks[key]
+                        names[task.name] = (lt.name, *lt.aliases)
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
-                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None))
+                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
+                   names)
+
+    def names_of(self, task_name: str) -> list[str]:
+        """The task's own name and the names of the library task it uses."""
+        return [task_name, *self.task_names.get(task_name, ())]
 
 
 @dataclass(frozen=True)
@@ -60,9 +82,19 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
         return False
+    if item.unless_equipment and setting.equipment & set(item.unless_equipment):
+        return False
     if item.crew and setting.people < 2:
         return False
-    return not item.tasks or _word_match(item.tasks, task_names)
+    names = [n for t in task_names for n in setting.names_of(t)]
+    if item.unless_tasks and _word_match(item.unless_tasks, names):
+        return False
+    return not item.tasks or _word_match(item.tasks, names)
+
+
+def variant_for(hazard: Hazard, setting: Setting, task_name: str) -> HazardVariant | None:
+    """The hazard's wording for this task (library.HazardVariant), or None where the general wording fits."""
+    return next((v for v in hazard.variants if fits(v, setting, [task_name])), None)
 
 
 def pick_items(items: Iterable[Item], setting: Setting, task_names: Iterable[str]) -> list[Item]:
@@ -139,7 +171,7 @@ class TaskControls:
 
 
 def task_controls(profile: Profile, library: Library) -> list[TaskControls]:
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     out = []
     for i, pos in enumerate(profile.positions):
         for j, task in enumerate(pos.tasks):

@@ -40,6 +40,8 @@ class Item(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    unless_tasks: list[str] = [] # ...and no word of the task name starts with one of these
+    unless_equipment: list[str] = []  # ...and the company has no equipment of these kinds
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
@@ -51,7 +53,8 @@ class Item(Data):
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.unless_tasks
+                    or self.unless_equipment or self.crew)
 
     @property
     def slug(self) -> str:
@@ -70,6 +73,23 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
+class HazardVariant(Data):
+    """How a hazard reads for the tasks it fits (same conditions as an Item): its own description, check or training.
+
+    The first variant whose conditions hold for a task replaces the hazard's general wording for that task; a field
+    left out keeps the general value. Used where the general text names another trade's work (sewage, GFCIs)."""
+    industries: list[str] = []
+    sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []
+    equipment: list[str] = []
+    tasks: list[str] = []
+    unless_tasks: list[str] = []
+    unless_equipment: list[str] = []
+    crew: bool = False
+    description: str | None = None
+    check: str | None = None
+    training: list[str] | None = None
+
+
 class Hazard(Data):
     name: str
     description: str
@@ -84,10 +104,12 @@ class Hazard(Data):
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+    variants: list[HazardVariant] = []
 
 
 class EquipmentKind(Data):
     name: str
+    names: list[str] = []   # other words crews use for this kind in task names ("chipper", "bucket truck")
     description: str
     default_maintenance: str
     pre_use: list[str]
@@ -304,10 +326,14 @@ def _check_references(lib: Library) -> None:
                 seen_ids.add(c.slug)
         for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
-            need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", item.equipment + item.unless_equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", h.training, lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
+        for hv in h.variants:
+            need("training", hv.training or [], lib.training, f"hazard {key} variant")
+            need("industry", hv.industries, lib.industries, f"hazard {key} variant")
+            need("equipment kind", hv.equipment, lib.equipment, f"hazard {key} variant")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")
         need("training", e.training, lib.training, f"equipment {key}")

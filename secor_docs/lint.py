@@ -44,8 +44,9 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
             continue
         for j, task in enumerate(pos.tasks):
             needed = []
-            for key in task.hazards:
-                needed += [k for k in built.hazards[key].training if k not in needed]
+            assessed = next((t for t in built.tasks if t.position_id == pos.id and t.name == task.name), None)
+            for h in (assessed.hazards if assessed else [built.hazards[key] for key in task.hazards]):
+                needed += [k for k in h.training if k not in needed]  # the task's own wording of each hazard
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:

@@ -36,5 +36,7 @@ def rows(what: str) -> list[tuple[str, str]]:
 
 def _where(item) -> str:
     parts = [f"{name}: {', '.join(values)}" for name, values in
-             (("industries", item.industries), ("sites", item.sites), ("equipment", item.equipment), ("tasks", item.tasks)) if values]
+             (("industries", item.industries), ("sites", item.sites), ("equipment", item.equipment), ("tasks", item.tasks),
+                                   ("not for tasks", item.unless_tasks),
+                                   ("not with equipment", item.unless_equipment)) if values]
     return "; ".join(parts)

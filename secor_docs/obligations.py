@@ -8,12 +8,14 @@ display strings.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
 from .facts import Facts, is_current
+from .controls import Setting, variant_for
 from .library import Library
 from .model import Person, Profile
 
@@ -126,15 +128,17 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
+    setting = Setting.of(profile, library)
     for task in pos.tasks:
         for hk in task.hazards:
-            for k in hazards[hk].training:
+            variant = variant_for(library.hazards[hk], setting, task.name) if hk in library.hazards else None
+            for k in (variant.training if variant is not None and variant.training is not None else hazards[hk].training):
                 if k == "working_alone" and not task.working_alone:
                     continue
                 reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
         if task.working_alone:
             reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name):
+        for item in equipment_used(profile, task.name, library):
             for k in library.equipment[item.kind].training:
                 reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
@@ -151,13 +155,18 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     return tuple(out)
 
 
-def equipment_used(profile: Profile, task_name: str) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
-    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
+def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
+    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
+    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
+    purpose: a course is required only for a task that names the machine."""
     name = task_name.lower()
+
+    def kind_named(kind: str) -> bool:
+        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
+        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
     return [item for item in profile.equipment
             if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
+            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
