@@ -171,6 +171,7 @@ class LibraryTask(Data):
     aliases: list[str] = []
     hazards: list[str] = Field(min_length=1)
     ppe: list[TaskPPE] = []
+    emergencies: list[str] = []    # emergencies the task can lead to that its hazards alone do not bring in
     steps: list[TaskStep] = Field(min_length=4)
 
 
@@ -356,6 +357,7 @@ def _check_references(lib: Library) -> None:
     for key, t in lib.tasks.items():
         need("industry", t.industries, lib.industries, f"task {key}")
         need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
+        need("emergency", t.emergencies, lib.emergencies, f"task {key}")
         phases = {s.phase for s in t.steps}
         if not {"prepare", "work", "finish"} <= phases:
             problems.append(f"task {key}: steps need at least the prepare, work and finish phases")

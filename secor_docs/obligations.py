@@ -329,7 +329,15 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
-def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts) -> tuple[str, ...]:
+def task_emergencies(profile: Profile, library: Library) -> tuple[str, ...]:
+    """Emergencies the company's library tasks bring in beyond their hazards' (an aerial rescue for tree climbing)."""
+    from .procedures import match_library_task
+    keys = (match_library_task(t, profile.company.industry, library) for pos in profile.positions for t in pos.tasks)
+    return tuple(dict.fromkeys(ek for k in keys if k in library.tasks for ek in library.tasks[k].emergencies))
+
+
+def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
+                     from_tasks: tuple[str, ...] = ()) -> tuple[str, ...]:
     if site.emergencies:
         keys = list(site.emergencies)
     else:
@@ -338,6 +346,9 @@ def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard],
             for ek in hazards[hk].emergencies:
                 if ek not in keys:
                     keys.append(ek)
+        for ek in from_tasks:
+            if ek not in keys:
+                keys.append(ek)
         if facts.working_alone and "missing_worker" in library.emergencies and "missing_worker" not in keys:
             keys.append("missing_worker")
     return tuple(k for k in keys if k in library.emergencies)
@@ -384,6 +395,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "aerial_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+        elif not trained:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
+        else:
+            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
     if "confined_space_rescue" in emergencies:
         trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:
@@ -476,7 +496,8 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts) for site in profile.sites}
+    from_tasks = task_emergencies(profile, library)
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, from_tasks) for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
