@@ -123,11 +123,10 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
         variant = next(iter(variants.values())) if len(variants) == 1 and key in tasks_by_hazard else None
         description = (variant.description if variant else None) or h.description
         check = (variant.check if variant else None) or h.check
-        training = tuple(variant.training) if variant is not None and variant.training is not None else tuple(h.training)
         out[key] = ResolvedHazard(
             key, h.name, description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            check, tuple(h.code_refs), training, tuple(h.emergencies),
+            check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
             tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
@@ -154,11 +153,9 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
     variant = variant_for(lib, setting, task.name)
-    if variant is None:
-        return replace(h, picked=picked, causes=causes or h.causes)
-    return replace(h, picked=picked, causes=causes or h.causes, description=variant.description or h.description,
-                   check=variant.check or h.check,
-                   training=tuple(variant.training) if variant.training is not None else h.training)
+    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
+                   description=(variant.description if variant else None) or h.description,
+                   check=(variant.check if variant else None) or h.check)
 
 
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:

@@ -2,13 +2,15 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), `unless_tasks` (words that, when a word of the task name starts with one, rule the
-item out), `unless_equipment` (kinds that rule it out when the company has one) and `crew: true` for controls that need two or more people. Every condition given must hold; within a
-condition any listed value is enough.
+start a word of the task name), `except_industries`, `except_tasks` and `except_equipment` (not there: not for this
+industry, not for a task with one of these words, not where the company has equipment of these kinds), and
+`crew: true` for controls that need two or more people. Every condition given must hold; within a condition any
+listed value is enough.
 
 A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
 entry's name and aliases: a task the crew words its own way ("Drag brush and feed the chipper") gets the controls
-written for the library task it is ("Feed brush into the wood chipper"), whatever industry key the company files under.
+written for the library task it is ("Drag brush and feed the wood chipper"), whatever industry key the company
+files under. A hazard's `variants` (library.HazardVariant) give its wording for the tasks they fit.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -78,16 +80,18 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
     """True when every condition of the item holds for this company and at least one of these task names."""
     if item.industries and setting.industry not in item.industries:
         return False
+    if setting.industry in item.except_industries:
+        return False
     if item.sites and not setting.site_kinds & set(item.sites):
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
         return False
-    if item.unless_equipment and setting.equipment & set(item.unless_equipment):
+    if item.except_equipment and setting.equipment & set(item.except_equipment):
         return False
     if item.crew and setting.people < 2:
         return False
     names = [n for t in task_names for n in setting.names_of(t)]
-    if item.unless_tasks and _word_match(item.unless_tasks, names):
+    if item.except_tasks and _word_match(item.except_tasks, names):
         return False
     return not item.tasks or _word_match(item.tasks, names)
 

@@ -40,8 +40,9 @@ class Item(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
-    unless_tasks: list[str] = [] # ...and no word of the task name starts with one of these
-    unless_equipment: list[str] = []  # ...and the company has no equipment of these kinds
+    except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
+    except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
+    except_equipment: list[str] = []  # not where the company has equipment of these kinds
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
@@ -53,8 +54,8 @@ class Item(Data):
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.unless_tasks
-                    or self.unless_equipment or self.crew)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
+                    or self.except_tasks or self.except_equipment or self.crew)
 
     @property
     def slug(self) -> str:
@@ -74,7 +75,7 @@ class Rating(Data):
 
 
 class HazardVariant(Data):
-    """How a hazard reads for the tasks it fits (same conditions as an Item): its own description, check or training.
+    """How a hazard reads for the tasks it fits (same conditions as an Item): its own description or check.
 
     The first variant whose conditions hold for a task replaces the hazard's general wording for that task; a field
     left out keeps the general value. Used where the general text names another trade's work (sewage, GFCIs)."""
@@ -82,12 +83,12 @@ class HazardVariant(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []
     equipment: list[str] = []
     tasks: list[str] = []
-    unless_tasks: list[str] = []
-    unless_equipment: list[str] = []
+    except_industries: list[str] = []
+    except_tasks: list[str] = []
+    except_equipment: list[str] = []
     crew: bool = False
     description: str | None = None
     check: str | None = None
-    training: list[str] | None = None
 
 
 class Hazard(Data):
@@ -100,11 +101,18 @@ class Hazard(Data):
     residual: Rating
     check: str
     code_refs: list[str]
-    training: list[str]
+    # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
+    # a course is required only for the tasks that really call for it (soldering is not welding)
+    training: list[Item]
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
     variants: list[HazardVariant] = []
+
+    def training_for(self, setting, task_names) -> tuple[str, ...]:
+        """The training keys that fit this company setting and at least one of these task names."""
+        from .controls import pick_items  # controls imports this module
+        return tuple(dict.fromkeys(i.text for i in pick_items(self.training, setting, task_names)))
 
 
 class EquipmentKind(Data):
@@ -138,6 +146,7 @@ class Course(Data):
     note: str | None = None
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
+    covers: list[str] = []    # courses this one includes for the same task (not required again beside it)
 
 
 class IndustryTask(Data):
@@ -325,14 +334,14 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
-            need("equipment kind", item.equipment + item.unless_equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
+            need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", item.equipment + item.except_equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
-        need("training", h.training, lib.training, f"hazard {key}")
+        need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
         for hv in h.variants:
-            need("training", hv.training or [], lib.training, f"hazard {key} variant")
             need("industry", hv.industries, lib.industries, f"hazard {key} variant")
             need("equipment kind", hv.equipment, lib.equipment, f"hazard {key} variant")
     for key, e in lib.equipment.items():
@@ -341,6 +350,8 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+    for key, course in lib.training.items():
+        need("training", course.covers, lib.training, f"training {key} covers")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:

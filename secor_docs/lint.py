@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .context import Built
+from .controls import Setting
 from .facts import Facts
 from .obligations import TrainingState
 from .profile import LoadedProfile
@@ -37,16 +38,19 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
     training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
-    courses = load_library().training
+    library = load_library()
+    courses = library.training
+    setting = Setting.of(profile, library)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
             continue
         for j, task in enumerate(pos.tasks):
             needed = []
-            assessed = next((t for t in built.tasks if t.position_id == pos.id and t.name == task.name), None)
-            for h in (assessed.hazards if assessed else [built.hazards[key] for key in task.hazards]):
-                needed += [k for k in h.training if k not in needed]  # the task's own wording of each hazard
+            for key in task.hazards:
+                h = built.hazards[key]
+                keys = h.training if h.custom or key not in library.hazards else library.hazards[key].training_for(setting, [task.name])
+                needed += [k for k in keys if k not in needed]
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:

@@ -153,12 +153,15 @@ def test_no_unrendered_text(binder):
         assert "None" not in text.split(), path.name
 
 
-def test_unless_tasks_rules_an_item_out():
+def test_except_tasks_and_equipment_rule_an_item_out():
     s = Setting("landscaping", frozenset({"yard", "client_site"}), frozenset())
-    item = Item(text="x", unless_tasks=["chipper"])
+    item = Item(text="x", except_tasks=["chipper"])
     assert fits(item, s, ["Rake leaves"])
     assert not fits(item, s, ["Feed the brush chipper"])
-    assert not Item(text="x", unless_tasks=["chipper"]).general
+    assert not Item(text="x", except_tasks=["chipper"]).general
+    with_truck = Setting("landscaping", frozenset({"yard"}), frozenset({"aerial_device"}))
+    assert not fits(Item(text="x", except_equipment=["aerial_device"]), with_truck, ["Prune trees"])
+    assert fits(Item(text="x", except_equipment=["aerial_device"]), s, ["Prune trees"])
 
 
 def test_a_task_in_the_crews_words_gets_the_controls_of_its_library_task(tmp_path):
@@ -177,3 +180,21 @@ def test_a_task_in_the_crews_words_gets_the_controls_of_its_library_task(tmp_pat
     without = [c.text for c in controls_for_task(profile, task, "caught_between", lib.hazards["caught_between"],
                                                  Setting.of(profile))]
     assert not any("feed control bar" in c for c in without)
+
+
+def test_emergency_plan_has_an_aerial_rescue_with_rescuers_at_the_site(binder):
+    plan = doc(binder, "ERP-02")
+    assert "Aerial rescue (climber in a tree or worker in a bucket)" in plan
+    assert "separate, sound tie-in point" in plan
+    rescue = [line for line in in_order(binder, "ERP-02") if line.startswith("Aerial rescue (climber or bucket)")]
+    assert rescue and "Jordan Reimer" in rescue[0] and "Sam Whitecalf" in rescue[0], rescue
+    assert not [w for w in warnings(binder) if w["code"] == "responder-missing-at-site"]
+
+
+def test_young_worker_given_a_task_the_program_forbids_is_a_finding(binder):
+    found = [w for w in warnings(binder) if w["code"] == "young-worker-task-not-permitted"]
+    assert len(found) == 1
+    assert "Liam Foster" in found[0]["message"] and "Drag brush and feed the brush chipper" in found[0]["message"]
+    assert "Rake up" not in found[0]["message"]   # direct supervision is allowed for the other tasks
+    gaps = doc(binder, "GAP-001")
+    assert "Liam Foster is under 18" in gaps
