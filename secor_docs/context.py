@@ -5,6 +5,7 @@ internals, and every optional value is already text: a template never prints "No
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -380,9 +381,17 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
                 framework=framework.get("name", ""))
-    contacts = [v(name=c.name, phone=c.phone, note=c.note) for c in library.legislation.contacts.values()
-                if not c.hazards or set(c.hazards) & set(facts.hazards_used)]
-    contacts += [v(name=c.name, phone=c.phone, note="") for c in profile.emergency_contacts]
+    # one row per number: 911 has its own first row in every plan, and a profile contact the library already lists
+    # (Alberta One-Call) is not printed twice
+    listed = {"911"}
+    contacts = []
+    for c in [*(c for c in library.legislation.contacts.values() if not c.hazards or set(c.hazards) & set(facts.hazards_used)),
+              *profile.emergency_contacts]:
+        digits = re.sub(r"\D", "", c.phone)
+        if digits in listed:
+            continue
+        listed.add(digits)
+        contacts.append(v(name=c.name, phone=c.phone, note=getattr(c, "note", "") or ""))
     company = profile.company
     representative = by_name.get(facts.representative) if facts.representative else None
 

@@ -8,7 +8,8 @@ industry, not for a task with one of these words, not where the company has equi
 listed value is enough.
 
 A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
-entry's name and aliases: a task the crew words its own way ("Drag brush and feed the chipper") gets the controls
+entry's name (not its aliases, whose words were chosen for matching names, not for picking controls): a task the
+crew words its own way ("Drag brush and feed the chipper") gets the controls
 written for the library task it is ("Drag brush and feed the wood chipper"), whatever industry key the company
 files under. A hazard's `variants` (library.HazardVariant) give its wording for the tasks they fit.
 
@@ -40,7 +41,7 @@ class Setting:
     site_kinds: frozenset[str]
     equipment: frozenset[str]
     people: int = 2
-    # task name -> the names of the library task it uses (name and aliases), for matching item task words
+    # task name -> the name of the library task it uses, for matching item task words
     task_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
@@ -53,13 +54,13 @@ class Setting:
                     key = match_library_task(task, profile.company.industry, library)
                     if key in library.tasks:
                         lt = library.tasks[key]
-                        names[task.name] = (lt.name, *lt.aliases)
+                        names[task.name] = (lt.name,)
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
                    frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
                    names)
 
     def names_of(self, task_name: str) -> list[str]:
-        """The task's own name and the names of the library task it uses."""
+        """The task's own name and the name of the library task it uses."""
         return [task_name, *self.task_names.get(task_name, ())]
 
 

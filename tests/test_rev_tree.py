@@ -123,6 +123,9 @@ def test_equipment_checklists_fit_the_machines(binder):
     assert "Vehicle-mounted aerial device (bucket truck)" in bucket
     assert "dielectric test" in bucket
     assert "scissor" not in bucket.lower()
+    climbing = [doc(binder, p) for p in ("EQP-05", "EQP-06")]
+    assert all("Climbing line free of cuts" in c for c in climbing)
+    assert not any("Self-retracting lifeline" in c or "roof anchors" in c for c in climbing)
 
 
 def test_register_has_the_law_tree_work_brings_in(binder):
@@ -198,3 +201,10 @@ def test_young_worker_given_a_task_the_program_forbids_is_a_finding(binder):
     assert "Rake up" not in found[0]["message"]   # direct supervision is allowed for the other tasks
     gaps = doc(binder, "GAP-001")
     assert "Liam Foster is under 18" in gaps
+
+
+def test_emergency_numbers_are_listed_once(binder):
+    rows = [line for line in in_order(binder, "ERP-02") if " | " in line]
+    numbers = [r.split(" | ")[1] for r in rows if r.split(" | ")[1][:1].isdigit()]
+    assert numbers.count("911") == 1, rows
+    assert numbers.count("1-800-242-3447") == 1, rows   # the profile repeats Alberta One-Call; printed once
