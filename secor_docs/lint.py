@@ -40,7 +40,7 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
 
     library = load_library()
     courses = library.training
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
