@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .context import Built
+from .controls import Setting
 from .facts import Facts
 from .obligations import TrainingState
 from .profile import LoadedProfile
@@ -17,6 +18,26 @@ COMPANY_DELIVERED = {"orientation", "violence_harassment_prevention", "working_a
 class Warning_:
     path: tuple
     message: str
+
+
+def _hazards_the_task_names_suggest(profile) -> list[Warning_]:
+    """A task whose name has a library hazard's task words but that does not list the hazard (Hazard.task_words)."""
+    from .controls import _word_match
+    from .library import load_library
+
+    found = []
+    for key, hazard in load_library().hazards.items():
+        if not hazard.task_words:
+            continue
+        for i, pos in enumerate(profile.positions):
+            for j, task in enumerate(pos.tasks):
+                if key not in task.hazards and _word_match(hazard.task_words, [task.name]):
+                    found.append(Warning_(("positions", i, "tasks", j, "hazards"),
+                                          f"task '{task.name}' usually involves '{hazard.name}'; add '{key}' to its hazards "
+                                          "if it applies (for example in buildings built before 1990)"
+                                          if key == "lead_paint" else
+                                          f"task '{task.name}' usually involves '{hazard.name}'; add '{key}' to its hazards if it applies"))
+    return found
 
 
 def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
@@ -34,10 +55,13 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
         holders = [p for p in profile.people if p.position == pos.id and p.name in facts.current_people]
         if not holders:
             found.append(Warning_(("positions", i, "id"), f"nobody currently holds the position '{pos.title}'"))
+    found += _hazards_the_task_names_suggest(profile)
     training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
-    courses = load_library().training
+    library = load_library()
+    courses = library.training
+    setting = Setting.of(profile, library)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
@@ -45,7 +69,9 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
         for j, task in enumerate(pos.tasks):
             needed = []
             for key in task.hazards:
-                needed += [k for k in built.hazards[key].training if k not in needed]
+                h = built.hazards[key]
+                keys = h.training if h.custom or key not in library.hazards else library.hazards[key].training_for(setting, [task.name])
+                needed += [k for k in keys if k not in needed]
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:

@@ -8,11 +8,14 @@ display strings.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
+from .controls import Setting
+from .emergency_plan import Scope, emergencies_for_site
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -125,18 +128,11 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
+    setting = Setting.of(profile, library)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
-        for hk in task.hazards:
-            for k in hazards[hk].training:
-                if k == "working_alone" and not task.working_alone:
-                    continue
-                reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
-        if task.working_alone:
-            reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name):
-            for k in library.equipment[item.kind].training:
-                reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+        for k, why in task_training(profile, library, hazards, task, setting).items():
+            reasons.setdefault(k, []).extend(why)
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
         reasons.setdefault("whmis", []).append("hazardous products used in the tasks")
     roles = role_keys(person, facts) if person is not None else {}
@@ -151,13 +147,41 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     return tuple(out)
 
 
-def equipment_used(profile: Profile, task_name: str) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
-    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
+def task_training(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
+                  setting: Setting | None = None) -> dict[str, list[str]]:
+    """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
+    A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
+    covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
+    setting = setting or Setting.of(profile, library)
+    reasons: dict[str, list[str]] = {}
+    for hk in task.hazards:
+        lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
+        keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
+        for k in keys:
+            if k == "working_alone" and not task.working_alone:
+                continue
+            reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if task.working_alone:
+        reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
+    for item in equipment_used(profile, task.name, library):
+        for k in library.equipment[item.kind].training:
+            reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+    covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
+    return {k: why for k, why in reasons.items() if k not in covered}
+
+
+def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
+    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
+    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
+    purpose: a course is required only for a task that names the machine."""
     name = task_name.lower()
+
+    def kind_named(kind: str) -> bool:
+        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
+        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
     return [item for item in profile.equipment
             if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
+            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
@@ -320,17 +344,15 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
-def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts) -> tuple[str, ...]:
+def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
+                     profile: Profile) -> tuple[str, ...]:
+    """The profile's own list for the site, else what the site kind and the company's work can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
-        keys = [k for k, em in library.emergencies.items() if site.kind in em.applies_to_site_kinds]
-        for hk in facts.hazards_used:
-            for ek in hazards[hk].emergencies:
-                if ek not in keys:
-                    keys.append(ek)
-        if facts.working_alone and "missing_worker" in library.emergencies and "missing_worker" not in keys:
-            keys.append("missing_worker")
+        scope = Scope.of(profile, site.kind, facts.hazards_used)
+        keys = emergencies_for_site(library, scope, [ek for hk in facts.hazards_used for ek in hazards[hk].emergencies],
+                                    facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
 
 
@@ -375,6 +397,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "aerial_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+        elif not trained:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
+        else:
+            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
     if "confined_space_rescue" in emergencies:
         trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:
@@ -467,7 +498,7 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile) for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
