@@ -124,7 +124,8 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     catalog = load_catalog()
 
     def evaluate(expression: str) -> bool:
-        return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
+        return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors,
+                                                       triggered=[t.key for t in built.context["triggered"]]))
 
     framework, unfiled = load_framework(profile.company.certifying_partner), []
     questions = question_file(profile, loaded.folder, settings, settings_file)
