@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from .catalog import PlannedDocument
@@ -11,6 +11,7 @@ from .context import View
 from .edition import add_years, program_review_due
 from .evidence import evidence_index
 from .errors import SecorError
+from .records import Control, PlannedRecord
 from .render import render_docx
 
 log = logging.getLogger(__name__)
@@ -53,48 +54,38 @@ class ForkedWorker:
             self.process.join(5)
 
 
-LATE = "evidence_index"  # printed last, once every other document's binder page is known
 
 
-def document_records(plan, previous: dict | None = None) -> list[dict]:
-    """Document-control data for every planned document.
+def plan_records(plan, previous: dict | None = None) -> tuple[PlannedRecord, ...]:
+    """The plan stage of document control: every planned document with the control it carries.
 
-    A document the previous build made keeps its revision, dates and history (a later step bumps the ones whose
-    content changed); a new one is first issued on the program's effective date, or on --as-of in a rebuild.
+    A document the previous build made keeps its revision, dates and history (`revisions.issue_documents` decides
+    whether its content changed); a new one is first issued on the program's effective date, or on --as-of in a
+    rebuild.
     """
     senior = plan.built.context["senior_manager"]
     before = {d.get("ident", d["id"]): d for d in (previous or {}).get("documents", [])}
     first_issue = plan.loaded.profile.program.effective_date if previous is None else plan.as_of
+    review = program_review_due(first_issue, plan.as_of) if previous is None else add_years(first_issue, 1)
     records = []
     for doc in plan.documents:
-        rec = {"id": doc.id, "title": doc.title, "element": doc.element_id, "element_name": doc.element_name,
-               "kind": doc.kind, "key": doc.key, "ident": doc.ident}
         old = before.get(doc.ident)
         if old and old.get("history"):
-            rec.update(revision=old["revision"], effective=date.fromisoformat(old["effective"]),
-                       next_review=date.fromisoformat(old["next_review"]),
-                       history=[{**h, "date": date.fromisoformat(h["date"])} for h in old["history"]], previous=old)
+            records.append(PlannedRecord(doc, Control.from_manifest(old), old))
         else:
-            review = program_review_due(first_issue, plan.as_of) if previous is None else add_years(first_issue, 1)
-            rec.update(revision=1, effective=first_issue, next_review=review, previous=None,
-                       history=[{"revision": 1, "date": first_issue, "change": "First issue", "approved_by": senior.name}])
-        records.append(rec)
-    return records
+            records.append(PlannedRecord(doc, Control.first_issue(first_issue, review, senior.name)))
+    return tuple(records)
 
 
-def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str, next_review: date | None = None) -> None:
-    rec["revision"] += 1
-    rec["effective"] = as_of
-    rec["next_review"] = next_review or add_years(as_of, 1)
-    rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": "; ".join(reasons),
-                                        "approved_by": approved_by}]
+def catalog_view(documents, controls: dict[str, Control]) -> list[View]:
+    """Every document with its revision, as the document register, approval page and acknowledgements print it."""
+    from .catalog import load_catalog
 
-
-def record_review(rec: dict, as_of: date, note: str, approved_by: str, next_review: date) -> None:
-    """A review that changes no content: the revision and effective date stay, the review is written in the history
-    and the next review moves on (README, "Document control")."""
-    rec["next_review"] = next_review
-    rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": note, "approved_by": approved_by}]
+    signed = {e.key for e in load_catalog().documents if e.signed_by_workers}
+    return [View(id=d.id, key=d.key, title=d.title, element=d.element_id, element_name=d.element_name, kind=d.kind,
+                 revision=controls[d.id].revision, effective=controls[d.id].effective,
+                 next_review=controls[d.id].next_review, signed_by_workers=d.key in signed)
+            for d in documents]
 
 
 def legislation_register(plan) -> list[View]:
@@ -132,24 +123,13 @@ def legislation_register(plan) -> list[View]:
 class DocumentRenderer:
     """Renders the planned documents of one company with the shared context."""
 
-    def __init__(self, plan, records: list[dict]):
+    def __init__(self, plan):
         self.plan = plan
-        self.records = {r["id"]: r for r in records}
         profile = plan.loaded.profile
         self.logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
         self.register = legislation_register(plan)
         self.framework = plan.framework
-
-    @property
-    def catalog(self) -> list[View]:
-        """Every document with its current revision (revisions can change while a build follows the profile)."""
-        from .catalog import load_catalog
-
-        signed = {e.key for e in load_catalog().documents if e.signed_by_workers}
-        return [View(id=r["id"], key=r["key"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
-                     revision=r["revision"], effective=r["effective"], next_review=r["next_review"],
-                     signed_by_workers=r["key"] in signed)
-                for r in self.records.values()]
+        self.calls = 0  # documents rendered (front matter not counted)
 
     def evidence_view(self, pages: dict[str, int | None]) -> View:
         plan = self.plan
@@ -164,34 +144,36 @@ class DocumentRenderer:
                     overall_percent=fw.pass_rule.overall_percent, element_percent=fw.pass_rule.element_minimum_percent,
                     elements=elements, rows=rows, has_pages=any(v for v in pages.values()))
 
-    def render(self, doc: PlannedDocument, target: Path, pages: dict[str, int | None] | None = None) -> Path:
-        rec = self.records[doc.id]
+    def render(self, doc: PlannedDocument, control: Control, target: Path, catalog: list[View],
+               pages: dict[str, int | None] | None = None) -> Path:
+        """Render one document with its control fields; `catalog` is every document's revision as it stands."""
+        self.calls += 1
         senior = self.plan.built.context["senior_manager"]
         doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
-                        element_name=doc.element_name, revision=rec["revision"], effective=rec["effective"],
-                        next_review=rec["next_review"], approved_by=View(name=senior.name, title=senior.position_title),
+                        element_name=doc.element_name, revision=control.revision, effective=control.effective,
+                        next_review=control.next_review, approved_by=View(name=senior.name, title=senior.position_title),
                         scope=doc.item_label or "All workers, sites and work of the company",
-                        history=[View(**h) for h in rec["history"]])
-        context = dict(self.plan.built.context, doc=doc_view, item=doc.item, catalog=self.catalog,
+                        history=[View(**h.as_view()) for h in control.history])
+        context = dict(self.plan.built.context, doc=doc_view, item=doc.item, catalog=catalog,
                        register=self.register, evidence=self.evidence_view(pages or {}))
-        stamp = datetime.combine(rec["effective"], datetime.min.time())
+        stamp = datetime.combine(control.effective, datetime.min.time())
         company = self.plan.loaded.profile.company.legal_name
         render_docx(self.plan.templates[doc.template], context, target, self.plan.env, logo=self.logo,
                     brand=self.plan.look.brand, properties={
             "title": doc.title, "author": company, "subject": f"{doc.id} SECOR health and safety program",
-            "created": stamp, "modified": stamp, "last_modified_by": "secor-docs", "revision": rec["revision"],
+            "created": stamp, "modified": stamp, "last_modified_by": "secor-docs", "revision": control.revision,
             "keywords": f"SECOR; {doc.element_name}", "comments": ""})
         return target
 
     def target(self, folder: Path, doc: PlannedDocument) -> Path:
         return folder / DOCUMENTS / f"{doc.filename}.docx"
 
-    def render_all(self, folder: Path, late_pages: dict[str, int | None] | None = None, jobs: int = 1) -> list[Path]:
-        """Render every document; the evidence index gets the previous build's binder pages until the new ones are known.
+    def render_all(self, work: list[tuple[PlannedDocument, Control, Path, dict | None]], catalog: list[View],
+                   jobs: int = 1) -> None:
+        """Render (document, control, target, binder pages or None) items with one catalog.
 
         With jobs > 1 a forked helper renders about half of them (whole templates at a time, so each template is
         compiled in one process only)."""
-        work = [(doc, self.target(folder, doc), late_pages if doc.key == LATE else None) for doc in self.plan.documents]
         if jobs > 1 and len(work) >= 8:
             by_template: dict[str, list] = {}
             for item in work:
@@ -199,22 +181,22 @@ class DocumentRenderer:
             mine, theirs = [], []
             for items in sorted(by_template.values(), key=len, reverse=True):
                 (mine if len(mine) <= len(theirs) else theirs).extend(items)
-            helper = ForkedWorker(lambda: [self.render(*item) for item in theirs])
+            helper = ForkedWorker(lambda: [self.render(d, c, t, catalog, p) for d, c, t, p in theirs])
             try:
-                for item in mine:
-                    self.render(*item)
+                for d, c, t, p in mine:
+                    self.render(d, c, t, catalog, p)
                 helper.result()
             finally:
                 helper.stop()
+            self.calls += len(theirs)  # counted in the helper's copy of this object
         else:
-            for item in work:
-                self.render(*item)
-        return [target for _, target, _ in work]
+            for d, c, t, p in work:
+                self.render(d, c, t, catalog, p)
 
-    def render_front(self, template: str, binder_view: View, target: Path) -> None:
+    def render_front(self, template: str, binder_view: View, target: Path, catalog: list[View]) -> None:
         profile = self.plan.loaded.profile
         binder = View(toc=binder_view.toc, element=binder_view.element, prepared_by=self.plan.look.prepared_by)
-        context = dict(self.plan.built.context, binder=binder, doc=None, item=None, catalog=self.catalog,
+        context = dict(self.plan.built.context, binder=binder, doc=None, item=None, catalog=catalog,
                        register=self.register, evidence=None)
         stamp = datetime.combine(self.plan.as_of, datetime.min.time())
         render_docx(self.plan.search.find(template), context, target, self.plan.env, logo=self.logo,

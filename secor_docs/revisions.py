@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .determinism import sha256
 from .model import Profile
+from .records import ADDED, KEPT, LATE, REVIEWED, REVISED, Control, IssuedDocument, PlannedRecord
 
 # Documents that print other documents' revisions: decided after all the others.
 LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
@@ -347,75 +348,126 @@ class ChangeReport:
         return "\n".join(lines) + "\n"
 
 
-def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
-                   previous: dict | None, target: Path, inputs: dict | None = None) -> ChangeReport:
-    """Give every document whose content changed a new revision, with the true reasons in its history; record the
-    annual review of every document that is due for review (see README, "Document control")."""
-    from .documents import new_revision, record_review  # imported here so the no-change path stays light
-    from .edition import edition_start, program_review_due
+@dataclass(frozen=True)
+class ChangeContext:
+    """What a rebuild compares against, worked out once: the profile changes, the changes the date brings, the
+    changed inputs (tool, templates, data), and whether this build issues a new edition (annual review)."""
+    changes: list[Change]
+    dated: list[Change]
+    inputs: dict
+    old_as_of: str | None
+    as_of: date
+    approved_by: str
+    renewal: bool
+    edition: str
+    review_due: date
 
-    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of)
-    old_as_of = (previous or {}).get("as_of")
-    dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
-    changed_inputs = input_changes((previous or {}).get("inputs"), inputs) if previous else {}
-    senior = plan.built.context["senior_manager"].name
-    effective = plan.loaded.profile.program.effective_date
-    start, review_due = edition_start(effective, plan.as_of), program_review_due(effective, plan.as_of)
-    renewal = bool(old_as_of) and edition_start(effective, date.fromisoformat(old_as_of)) < start
-    edition = f"{start.year} edition"
-    added, revised, reviewed = [], [], []
-    entries = list(zip(plan.documents, records, docx_files))
-    # The document register prints every revision, so it is decided after all the others.
-    ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
-    for doc, rec, docx in ordered:
-        old = rec.pop("previous")
-        if old is None:
-            added.append(f"{doc.id} {doc.title}")
-            if doc.key in LISTS_REVISIONS:
-                renderer.render(doc, docx)
-            continue
-        if doc.key in LISTS_REVISIONS:
-            renderer.render(doc, docx)
-        due = renewal or rec["next_review"] <= plan.as_of
-        next_review = review_due if due else add_year(plan.as_of)
-        same = sha256(docx) == old.get("sha256")
-        if not same:
-            new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
-            # at the annual review the page header names the new edition; that alone is no change of content
-            same = renewal and new_lines == old_lines
-        if same:
-            if due:
-                record_review(rec, plan.as_of, f"Reviewed for the {edition} of the program: no change", senior, next_review)
-                renderer.render(doc, docx)
-                reviewed.append(f"{doc.id} {doc.title} (rev. {rec['revision']} kept)")
-            continue
-        if doc.key in LISTS_REVISIONS:
-            ids = [r.split(" ", 1)[0] for r, _ in revised] + [r.split(" ", 1)[0] for r in reviewed]
-            reasons = []
-            if revised:
-                reasons.append(f"records the new revisions of {_ids([r.split(' ', 1)[0] for r, _ in revised])}")
-            if reviewed:
-                reasons.append(f"records the review of {_ids([r.split(' ', 1)[0] for r in reviewed])}")
-            if added:
-                reasons.append(f"lists the new documents {_ids([a.split(' ', 1)[0] for a in added])}")
-            extra = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs,
-                            old_as_of, plan.as_of) if not ids and not added else []
-            reasons += extra
-        else:
-            reasons = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs, old_as_of, plan.as_of)
+    @classmethod
+    def of(cls, plan, previous: dict | None, inputs: dict | None) -> "ChangeContext":
+        from .edition import edition_start, program_review_due
+
+        old_as_of = (previous or {}).get("as_of")
+        effective = plan.loaded.profile.program.effective_date
+        start = edition_start(effective, plan.as_of)
+        return cls(changes=profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of),
+                   dated=date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else [],
+                   inputs=input_changes((previous or {}).get("inputs"), inputs) if previous else {},
+                   old_as_of=old_as_of, as_of=plan.as_of, approved_by=plan.built.context["senior_manager"].name,
+                   renewal=bool(old_as_of) and edition_start(effective, date.fromisoformat(old_as_of)) < start,
+                   edition=f"{start.year} edition", review_due=program_review_due(effective, plan.as_of))
+
+
+def decide(ctx: ChangeContext, rec: PlannedRecord, docx: Path, target: Path, issued: list[IssuedDocument]) -> tuple[str, Control, tuple[str, ...]]:
+    """The revision decision for one document rendered with the control it carries: (status, control, reasons).
+
+    Content is compared with the previous build's file; a changed document gets a new revision with the reasons its
+    changed lines show; an unchanged one due for review keeps its revision and records the review. A document that
+    lists revisions (LISTS_REVISIONS) names the documents decided before it (`issued`)."""
+    old, doc, carried = rec.previous, rec.doc, rec.control
+    if old is None:
+        return ADDED, carried, ()
+    due = ctx.renewal or carried.next_review <= ctx.as_of
+    next_review = ctx.review_due if due else add_year(ctx.as_of)
+    same = sha256(docx) == old.get("sha256")
+    if not same:
+        new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
+        # at the annual review the page header names the new edition; that alone is no change of content
+        same = ctx.renewal and new_lines == old_lines
+    if same:
         if due:
-            reasons.append(f"reviewed for the {edition} of the program")
-        new_revision(rec, plan.as_of, reasons, senior, next_review)
-        renderer.render(doc, docx)
-        revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
+            return REVIEWED, carried.reviewed(ctx.as_of, f"Reviewed for the {ctx.edition} of the program: no change",
+                                              ctx.approved_by, next_review), ()
+        return KEPT, carried, ()
+    if doc.key in LISTS_REVISIONS:
+        revised = [i.doc.id for i in issued if i.status == REVISED]
+        reviewed = [i.doc.id for i in issued if i.status == REVIEWED]
+        added = [i.doc.id for i in issued if i.status == ADDED]
+        reasons = []
+        if revised:
+            reasons.append(f"records the new revisions of {_ids(revised)}")
+        if reviewed:
+            reasons.append(f"records the review of {_ids(reviewed)}")
+        if added:
+            reasons.append(f"lists the new documents {_ids(added)}")
+        if not revised and not reviewed and not added:
+            reasons += explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs, ctx.old_as_of, ctx.as_of)
+    else:
+        reasons = explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs, ctx.old_as_of, ctx.as_of)
+    if due:
+        reasons.append(f"reviewed for the {ctx.edition} of the program")
+    return REVISED, carried.revised(ctx.as_of, reasons, ctx.approved_by, next_review), tuple(reasons)
+
+
+def issue_documents(plan, renderer, planned: tuple[PlannedRecord, ...], folder: Path, previous: dict | None,
+                    target: Path, inputs: dict | None = None, jobs: int = 1,
+                    late_pages: dict | None = None) -> tuple[tuple[IssuedDocument, ...], ChangeReport]:
+    """The render stage with document control: every document rendered with the control it carries and compared
+    with the previous build (`decide`); a document whose control the decision changes (a new revision, a recorded
+    review) is rendered again with it, as its revision history prints the reasons its content showed.
+
+    Documents that list other documents' revisions (LISTS_REVISIONS) are rendered after the others are decided, one
+    by one, each with the catalog as it stands then."""
+    from .documents import catalog_view
+
+    ctx = ChangeContext.of(plan, previous, inputs)
+    controls = {rec.id: rec.control for rec in planned}
+    path = {rec.id: renderer.target(folder, rec.doc) for rec in planned}
+    pages = {rec.id: late_pages if rec.doc.key == LATE else None for rec in planned}
+    issued: list[IssuedDocument] = []
+
+    def settle(rec: PlannedRecord) -> None:
+        status, control, reasons = decide(ctx, rec, path[rec.id], target, issued)
+        if control != rec.control:
+            controls[rec.id] = control
+            renderer.render(rec.doc, control, path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
+        issued.append(IssuedDocument(rec, control, path[rec.id], sha256(path[rec.id]), status, reasons))
+
+    first = [rec for rec in planned if rec.doc.key not in LISTS_REVISIONS]
+    renderer.render_all([(rec.doc, rec.control, path[rec.id], pages[rec.id]) for rec in first],
+                        catalog_view(plan.documents, controls), jobs=jobs)
+    for rec in first:
+        settle(rec)
+    for rec in planned:
+        if rec.doc.key in LISTS_REVISIONS:
+            renderer.render(rec.doc, rec.control, path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
+            settle(rec)
+    order = {rec.id: n for n, rec in enumerate(planned)}
+    return tuple(sorted(issued, key=lambda i: order[i.doc.id])), change_report(plan, issued, previous, ctx)
+
+
+def change_report(plan, issued: list[IssuedDocument], previous: dict | None, ctx: ChangeContext) -> ChangeReport:
+    """CHANGES.md and the build summary, from the decisions (`issued` in the order they were decided)."""
     order = {d.id: i for i, d in enumerate(plan.documents)}
-    revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
-    reviewed.sort(key=lambda item: order.get(item.split(" ", 1)[0], 0))
+    added = [f"{i.doc.id} {i.doc.title}" for i in issued if i.status == ADDED]
+    revised = [(f"{i.doc.id} {i.doc.title} (rev. {i.control.revision})", list(i.reasons))
+               for i in sorted((i for i in issued if i.status == REVISED), key=lambda i: order[i.doc.id])]
+    reviewed = [f"{i.doc.id} {i.doc.title} (rev. {i.control.revision} kept)"
+                for i in sorted((i for i in issued if i.status == REVIEWED), key=lambda i: order[i.doc.id])]
     idents = {d.ident for d in plan.documents}
     removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
-    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None, reviewed=reviewed,
-                        date_changes=[c.text for c in dated if not c.text.startswith("The build date moved")],
-                        edition=edition if renewal else None)
+    return ChangeReport(added, removed, revised, [c.text for c in ctx.changes], previous is None, reviewed=reviewed,
+                        date_changes=[c.text for c in ctx.dated if not c.text.startswith("The build date moved")],
+                        edition=ctx.edition if ctx.renewal else None)
 
 
 def add_year(day: date) -> date:
@@ -442,17 +494,17 @@ def overdue_documents(manifest: dict | None, as_of: date) -> list[str]:
     return out
 
 
-def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
-    """PDFs of the previous build whose document did not change: no need to convert them again."""
+def reusable_pdfs(issued: tuple[IssuedDocument, ...], previous: dict | None, target: Path) -> dict[str, Path]:
+    """PDFs of the previous build whose document did not change (by document id): no need to convert them again."""
     if not previous:
         return {}
     before = {d.get("ident", d["id"]): d for d in previous.get("documents", [])}
     reuse = {}
-    for rec, docx in zip(records, docx_files):
-        old = before.get(rec["ident"])
-        if not old or not old.get("pdf") or old.get("sha256") != sha256(docx):
+    for doc in issued:
+        old = before.get(doc.planned.doc.ident)
+        if not old or not old.get("pdf") or old.get("sha256") != doc.sha256:
             continue
         pdf = target / old["pdf"]
         if pdf.is_file() and sha256(pdf) == old.get("pdf_sha256"):
-            reuse[docx] = pdf
+            reuse[doc.doc.id] = pdf
     return reuse
