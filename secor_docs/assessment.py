@@ -121,7 +121,7 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
         out[key] = ResolvedHazard(
             key, h.name, h.description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            h.check, tuple(h.code_refs), tuple(h.training), tuple(h.emergencies),
+            h.check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
             tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
@@ -147,7 +147,7 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
         return h
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
-    return replace(h, picked=picked, causes=causes or h.causes)
+    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]))
 
 
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:

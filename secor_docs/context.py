@@ -20,7 +20,7 @@ from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
 from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
 from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
 from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
-                          position_requirements, training_status)
+                          position_requirements, task_training, training_status)
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
@@ -192,6 +192,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             last_phase = st.phase
         return steps
 
+    profile_task = {(pos.id, task.name): task for pos in profile.positions for task in pos.tasks}
+
     def task_view(t: AssessedTask, index: int, sjp: str = "") -> View:
         proc = task_procedures.get((t.position_id, t.name))
         steps = step_views(t, proc)
@@ -216,7 +218,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  procedure_due=(facts.as_of + timedelta(days=PROCEDURE_DUE_DAYS)) if t in critical and proc is None else "",
                  checked_by=checker_for(t.position_id),
                  ppe=sorted({r.item for r in ppe_rows}), ppe_rows=ppe_rows,
-                 training=sorted({library.training[k].name for h in t.hazards for k in h.training if k in library.training}),
+                 training=sorted({library.training[k].name for k in task_training(profile, library, hazards, profile_task[(t.position_id, t.name)])
+                                  if k in library.training}),
                  people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
                  priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
 

@@ -2,7 +2,8 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `except_industries` and `except_tasks` (not there), and `crew: true` for controls
+that need two or more people. Every condition given must hold; within a condition any listed value is enough.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -56,13 +57,18 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
     """True when every condition of the item holds for this company and at least one of these task names."""
     if item.industries and setting.industry not in item.industries:
         return False
+    if setting.industry in item.except_industries:
+        return False
     if item.sites and not setting.site_kinds & set(item.sites):
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
         return False
     if item.crew and setting.people < 2:
         return False
-    return not item.tasks or _word_match(item.tasks, task_names)
+    names = list(task_names)
+    if item.except_tasks and _word_match(item.except_tasks, names):
+        return False
+    return not item.tasks or _word_match(item.tasks, names)
 
 
 def pick_items(items: Iterable[Item], setting: Setting, task_names: Iterable[str]) -> list[Item]:

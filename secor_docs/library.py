@@ -40,6 +40,8 @@ class Item(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
+    except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
@@ -51,7 +53,8 @@ class Item(Data):
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
+                    or self.except_tasks or self.crew)
 
     @property
     def slug(self) -> str:
@@ -80,10 +83,17 @@ class Hazard(Data):
     residual: Rating
     check: str
     code_refs: list[str]
-    training: list[str]
+    # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
+    # a course is required only for the tasks that really call for it (soldering is not welding)
+    training: list[Item]
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+
+    def training_for(self, setting, task_names) -> tuple[str, ...]:
+        """The training keys that fit this company setting and at least one of these task names."""
+        from .controls import pick_items  # controls imports this module
+        return tuple(dict.fromkeys(i.text for i in pick_items(self.training, setting, task_names)))
 
 
 class EquipmentKind(Data):
@@ -116,6 +126,7 @@ class Course(Data):
     note: str | None = None
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
+    covers: list[str] = []    # courses this one includes for the same task (not required again beside it)
 
 
 class IndustryTask(Data):
@@ -302,11 +313,12 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
+            need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
-        need("training", h.training, lib.training, f"hazard {key}")
+        need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")
@@ -314,6 +326,8 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+    for key, course in lib.training.items():
+        need("training", course.covers, lib.training, f"training {key} covers")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .context import Built
+from .controls import Setting
 from .facts import Facts
 from .obligations import TrainingState
 from .profile import LoadedProfile
@@ -37,7 +38,9 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
     training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
-    courses = load_library().training
+    library = load_library()
+    courses = library.training
+    setting = Setting.of(profile)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
@@ -45,7 +48,9 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
         for j, task in enumerate(pos.tasks):
             needed = []
             for key in task.hazards:
-                needed += [k for k in built.hazards[key].training if k not in needed]
+                h = built.hazards[key]
+                keys = h.training if h.custom or key not in library.hazards else library.hazards[key].training_for(setting, [task.name])
+                needed += [k for k in keys if k not in needed]
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:

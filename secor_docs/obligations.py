@@ -13,6 +13,7 @@ from datetime import date
 from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
+from .controls import Setting
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -125,18 +126,11 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
+    setting = Setting.of(profile)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
-        for hk in task.hazards:
-            for k in hazards[hk].training:
-                if k == "working_alone" and not task.working_alone:
-                    continue
-                reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
-        if task.working_alone:
-            reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name):
-            for k in library.equipment[item.kind].training:
-                reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+        for k, why in task_training(profile, library, hazards, task, setting).items():
+            reasons.setdefault(k, []).extend(why)
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
         reasons.setdefault("whmis", []).append("hazardous products used in the tasks")
     roles = role_keys(person, facts) if person is not None else {}
@@ -149,6 +143,29 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
         basis, cite = _basis(k, library)
         out.append(Requirement(k, basis, cite, tuple(dict.fromkeys(why))))
     return tuple(out)
+
+
+def task_training(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
+                  setting: Setting | None = None) -> dict[str, list[str]]:
+    """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
+    A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
+    covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
+    setting = setting or Setting.of(profile)
+    reasons: dict[str, list[str]] = {}
+    for hk in task.hazards:
+        lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
+        keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
+        for k in keys:
+            if k == "working_alone" and not task.working_alone:
+                continue
+            reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if task.working_alone:
+        reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
+    for item in equipment_used(profile, task.name):
+        for k in library.equipment[item.kind].training:
+            reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+    covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
+    return {k: why for k, why in reasons.items() if k not in covered}
 
 
 def equipment_used(profile: Profile, task_name: str) -> list:
