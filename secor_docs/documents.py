@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .catalog import PlannedDocument
 from .context import View
-from .edition import add_years, program_review_due
+from .edition import add_years
 from .evidence import evidence_index
 from .errors import SecorError
 from .records import Control, PlannedRecord
@@ -60,20 +60,25 @@ def plan_records(plan, previous: dict | None = None) -> tuple[PlannedRecord, ...
     """The plan stage of document control: every planned document with the control it carries.
 
     A document the previous build made keeps its revision, dates and history (`revisions.issue_documents` decides
-    whether its content changed); a new one is first issued on the program's effective date, or on --as-of in a
-    rebuild.
+    whether its content changed). A new one is issued on --as-of (`issued`, the date in its revision history): in a
+    first build it takes effect with the program edition in force (`effective`, the date in its header) and is
+    reviewed with the program; in a rebuild it takes effect on --as-of, or when the program starts if that is later.
     """
     senior = plan.built.context["senior_manager"]
     before = {d.get("ident", d["id"]): d for d in (previous or {}).get("documents", [])}
-    first_issue = plan.loaded.profile.program.effective_date if previous is None else plan.as_of
-    review = program_review_due(first_issue, plan.as_of) if previous is None else add_years(first_issue, 1)
+    program = plan.built.context["program"]
+    if previous is None:
+        effective, review = program.edition_start, program.review_due
+    else:
+        effective = max(plan.as_of, program.edition_start)
+        review = add_years(effective, 1)
     records = []
     for doc in plan.documents:
         old = before.get(doc.ident)
         if old and old.get("history"):
             records.append(PlannedRecord(doc, Control.from_manifest(old), old))
         else:
-            records.append(PlannedRecord(doc, Control.first_issue(first_issue, review, senior.name)))
+            records.append(PlannedRecord(doc, Control.first_issue(plan.as_of, effective, review, senior.name)))
     return tuple(records)
 
 
@@ -83,7 +88,7 @@ def catalog_view(documents, controls: dict[str, Control]) -> list[View]:
 
     signed = {e.key for e in load_catalog().documents if e.signed_by_workers}
     return [View(id=d.id, key=d.key, title=d.title, element=d.element_id, element_name=d.element_name, kind=d.kind,
-                 revision=controls[d.id].revision, effective=controls[d.id].effective,
+                 revision=controls[d.id].revision, effective=controls[d.id].effective, issued=controls[d.id].issued,
                  next_review=controls[d.id].next_review, signed_by_workers=d.key in signed)
             for d in documents]
 
@@ -151,6 +156,7 @@ class DocumentRenderer:
         senior = self.plan.built.context["senior_manager"]
         doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
                         element_name=doc.element_name, revision=control.revision, effective=control.effective,
+                        issued=control.issued,
                         next_review=control.next_review, approved_by=View(name=senior.name, title=senior.position_title),
                         scope=doc.item_label or "All workers, sites and work of the company",
                         history=[View(**h.as_view()) for h in control.history])

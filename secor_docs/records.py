@@ -42,32 +42,44 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class Control:
-    """The document-control fields every document prints: revision, effective date, next review, history."""
+    """The document-control fields every document prints: revision, the date it was issued (`issued`, the date in
+    its revision history) and takes effect (`effective`, the date in its header), next review, history."""
     revision: int
     effective: date
+    issued: date
     next_review: date
     history: tuple[HistoryEntry, ...]
 
     @classmethod
-    def first_issue(cls, day: date, next_review: date, approved_by: str) -> "Control":
-        return cls(1, day, next_review, (HistoryEntry(1, day, "First issue", approved_by),))
+    def first_issue(cls, issued: date, effective: date, next_review: date, approved_by: str) -> "Control":
+        return cls(1, effective, issued, next_review, (HistoryEntry(1, issued, "First issue", approved_by),))
 
     @classmethod
     def from_manifest(cls, entry: dict) -> "Control":
+        history = tuple(HistoryEntry.from_manifest(h) for h in entry["history"])
         return cls(revision=entry["revision"], effective=date.fromisoformat(entry["effective"]),
-                   next_review=date.fromisoformat(entry["next_review"]),
-                   history=tuple(HistoryEntry.from_manifest(h) for h in entry["history"]))
+                   issued=date.fromisoformat(entry["issued"]) if entry.get("issued") else issue_date(history, entry["revision"]),
+                   next_review=date.fromisoformat(entry["next_review"]), history=history)
 
-    def revised(self, day: date, reasons: list[str], approved_by: str, next_review: date) -> "Control":
-        """A new revision: content changed."""
+    def revised(self, day: date, reasons: list[str], approved_by: str, next_review: date,
+                effective: date | None = None) -> "Control":
+        """The next revision, issued on `day`; it takes effect on `effective` (`day` unless the program starts
+        later)."""
         revision = self.revision + 1
-        return Control(revision, day, next_review, self.history + (HistoryEntry(revision, day, "; ".join(reasons), approved_by),))
+        return Control(revision, max(effective or day, day), day, next_review,
+                       self.history + (HistoryEntry(revision, day, "; ".join(reasons), approved_by),))
 
     def reviewed(self, day: date, note: str, approved_by: str, next_review: date) -> "Control":
-        """A review that changes no content: the revision and effective date stay, the review is written in the
-        history and the next review moves on (README, "Document control")."""
+        """A review that changes no content: the revision, its issue and effective dates stay, the review is
+        written in the history and the next review moves on (README, "Document control")."""
         return replace(self, next_review=next_review,
                        history=self.history + (HistoryEntry(self.revision, day, note, approved_by),))
+
+
+def issue_date(history: tuple[HistoryEntry, ...], revision: int) -> date:
+    """The date a revision was issued: its first line in the revision history (later lines of the same revision
+    record reviews). For manifests written before `issued` was recorded."""
+    return next((h.date for h in history if h.revision == revision), history[-1].date)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Document control that follows change: what changed in the profile, and why each document got a new revision."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +20,7 @@ class Change:
     text: str                 # "Added Sam Ortiz (Roofer)"
     tokens: tuple  # words that appear in a document's changed lines when the change touches it (a tuple of words:
                    # all of them on one line)
+    fallback: tuple = ()  # weaker tokens, tried only when no change's tokens show in the document
 
 
 def snapshot(profile: Profile) -> dict:
@@ -164,15 +165,17 @@ def reasons_for(old_lines: list[str], new_lines: list[str], changes: list[Change
     for c in changes:
         if c.text not in found and any(shows(t) for t in c.tokens if t):
             found.append(c.text)
-    return found
+    if not found:
+        found = [c.text for c in changes if any(shows(t) for t in c.fallback if t)]
+    return list(dict.fromkeys(found))
 
 
 def date_changes(plan, old_as_of: date) -> list[Change]:
     """What moving the build date from the previous build's --as-of to this one changes in content that depends on
     the date: people starting or leaving, training and first aid going out of date or due for renewal, the
-    12-month headcount, the program edition. Worked out by deriving the facts at both dates."""
+    12-month headcount, findings passing their due date. Worked out by deriving the facts at both dates (the
+    program edition is `edition_change`)."""
     from .context import EXPIRY_WARNING_DAYS, build_context
-    from .edition import edition_start
     from .facts import derive_facts
     from .library import load_library
     from .render import longdate
@@ -214,20 +217,36 @@ def date_changes(plan, old_as_of: date) -> list[Change]:
                 text = f"{pv.name}'s {st.name} is due for renewal: it expires on {st.expires}, within {EXPIRY_WARNING_DAYS} days"
             else:
                 text = f"{pv.name}'s {st.name} is now {st.status.lower()}"
-            out.append(Change(text, ((pv.name, st.name), (pv.name, st.expires))))
+            # a row of the training matrix names the course and date; a list of responders names only the person
+            out.append(Change(text, ((pv.name, st.name), (pv.name, st.expires), (st.name, st.expires)), ((pv.name,),)))
     if len(old_facts.current_people) != len(new_facts.current_people):
         n, m = len(new_facts.current_people), len(old_facts.current_people)
         out.append(Change(f"{n} people work for the company now (was {m})", (f"{n} people", f"{n} current", f"employs {n}", f"{n} workers")))
-    old_start = edition_start(profile.program.effective_date, old_as_of)
-    new_start = edition_start(profile.program.effective_date, new_as_of)
-    if old_start != new_start:
-        out.append(Change(f"The {new_start.year} edition of the program started on {new_start.isoformat()} (annual review)",
-                          (str(new_start.year), longdate(new_start), new_start.isoformat())))
+    overdue: dict[date, int] = {}
+    for f in plan.findings:
+        if old_as_of <= f.due < new_as_of:
+            overdue[f.due] = overdue.get(f.due, 0) + 1
+    if overdue:
+        n, dues = sum(overdue.values()), ", ".join(d.isoformat() for d in sorted(overdue))
+        out.append(Change(f"{n} finding{'s' if n > 1 else ''} passed {'their' if n > 1 else 'its'} due date ({dues}) "
+                          f"and {'are' if n > 1 else 'is'} now shown as overdue", ("overdue",)))
     if old_as_of.year != new_as_of.year:
         out.append(Change(f"The year changed to {new_as_of.year}", (str(new_as_of.year),)))
     out.append(Change(f"The build date moved from {old_as_of.isoformat()} to {new_as_of.isoformat()}",
                       (new_as_of.isoformat(), longdate(new_as_of))))
     return out
+
+
+def edition_change(edition, before) -> Change | None:
+    """The new program edition this build issues, if it issues one: on the anniversary, or early (`--renew`)."""
+    from .render import longdate
+
+    if before is None or edition is None or edition.start <= before.start:
+        return None
+    how = (f"issued early on {edition.start.isoformat()}, before the review date {before.review_due.isoformat()}"
+           if edition.early else f"started on {edition.start.isoformat()} (annual review)")
+    return Change(f"The {edition.name} of the program {how}",
+                  (str(edition.year), longdate(edition.start), edition.start.isoformat()))
 
 
 def input_changes(old: dict | None, new: dict | None) -> dict:
@@ -264,7 +283,10 @@ def explain(doc, old: dict, old_lines: list[str], new_lines: list[str], changes:
     changes that show in its changed lines, its template, the built-in data, the tool itself. Never a generic reason."""
     ignore = ("rev.", "Revision")
     reasons = reasons_for(old_lines, new_lines, changes, ignore)
-    reasons += [r for r in reasons_for(old_lines, new_lines, dated, ignore) if r not in reasons]
+    by_date = reasons_for(old_lines, new_lines, dated, ignore)
+    if len(by_date) > 1:   # the build date itself is a reason only when nothing more precise is
+        by_date = [r for r in by_date if not r.startswith("The build date moved")]
+    reasons += [r for r in by_date if r not in reasons]
     if old["id"] != doc.id:
         reasons.append(f"document number changed from {old['id']} to {doc.id}")
     if doc.template in inputs.get("templates", ()):
@@ -300,6 +322,8 @@ class ChangeReport:
     reviewed: list[str] = field(default_factory=list)
     date_changes: list[str] = field(default_factory=list)
     edition: str | None = None   # set when this build issued a new edition of the program (annual review)
+    early: str = ""              # "early, before its review date ...": the edition was issued with --renew
+    first_effective: str = ""    # first build: the date its documents take effect (the edition's start)
 
     @property
     def empty(self) -> bool:
@@ -312,7 +336,7 @@ class ChangeReport:
             return ["No document changed."]
         out = []
         if self.edition:
-            out.append(f"Annual review: this build issues the {self.edition} of the program")
+            out.append(f"Annual review: this build issues the {self.edition} of the program{' ' + self.early if self.early else ''}")
         if self.profile_changes:
             out.append("Profile changes: " + "; ".join(self.profile_changes))
         if self.date_changes:
@@ -326,10 +350,14 @@ class ChangeReport:
     def markdown(self, company: str, as_of: str) -> str:
         lines = [f"# Changes in this build of the {company} binder", "", f"Build date (--as-of): {as_of}", ""]
         if self.first_build:
-            lines.append(f"First build: {len(self.added)} documents issued at revision 1.")
+            lines.append(f"First build: {len(self.added)} documents issued at revision 1 on {as_of}"
+                         + (f", effective {self.first_effective} (the start of this program edition); statuses "
+                            f"(training, first aid, findings) were checked on {as_of}." if self.first_effective
+                            and self.first_effective != as_of else "."))
             return "\n".join(lines) + "\n"
         if self.edition:
-            lines += ["## Annual review", "", f"This build issues the {self.edition} of the program: every document was "
+            lines += ["## Annual review", "", f"This build issues the {self.edition} of the program"
+                      f"{' ' + self.early if self.early else ''}: every document was "
                       "reviewed. A document whose content changed has a new revision; one that did not keeps its revision, "
                       "and the review is recorded in its revision history with the next review a year on.", ""]
         if self.profile_changes:
@@ -350,72 +378,88 @@ class ChangeReport:
 
 @dataclass(frozen=True)
 class ChangeContext:
-    """What a rebuild compares against, worked out once: the profile changes, the changes the date brings, the
-    changed inputs (tool, templates, data), and whether this build issues a new edition (annual review)."""
+    """What a rebuild compares against, worked out once: the profile changes, the changes the date brings (with the
+    new program edition first, when this build issues one), the changed inputs (tool, templates, data), and the
+    dates a decision gives (`decide`)."""
     changes: list[Change]
     dated: list[Change]
     inputs: dict
     old_as_of: str | None
     as_of: date
     approved_by: str
-    renewal: bool
-    edition: str
-    review_due: date
+    renewal: bool            # this build issues a new program edition (annual review, or --renew)
+    edition: object          # edition.Edition this build issues
+    review_note: str         # "Reviewed for the 2027 edition of the program"
+    effective_from: date     # a revision takes effect when issued, or when the program starts if that is later
+    first_build: bool
 
     @classmethod
     def of(cls, plan, previous: dict | None, inputs: dict | None) -> "ChangeContext":
-        from .edition import edition_start, program_review_due
-
         old_as_of = (previous or {}).get("as_of")
-        effective = plan.loaded.profile.program.effective_date
-        start = edition_start(effective, plan.as_of)
+        dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
+        edition = plan.edition
+        renewed = edition_change(edition, plan.previous_edition) if previous else None
+        if renewed:
+            dated.insert(0, renewed)
         return cls(changes=profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of),
-                   dated=date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else [],
-                   inputs=input_changes((previous or {}).get("inputs"), inputs) if previous else {},
+                   dated=dated, inputs=input_changes((previous or {}).get("inputs"), inputs) if previous else {},
                    old_as_of=old_as_of, as_of=plan.as_of, approved_by=plan.built.context["senior_manager"].name,
-                   renewal=bool(old_as_of) and edition_start(effective, date.fromisoformat(old_as_of)) < start,
-                   edition=f"{start.year} edition", review_due=program_review_due(effective, plan.as_of))
+                   renewal=renewed is not None, edition=edition,
+                   review_note=(f"Reviewed for the {edition.name} of the program, issued early on {edition.start.isoformat()}"
+                                if edition.early else f"Reviewed for the {edition.name} of the program"),
+                   effective_from=max(plan.as_of, edition.start), first_build=previous is None)
 
 
-def decide(ctx: ChangeContext, rec: PlannedRecord, docx: Path, target: Path, issued: list[IssuedDocument]) -> tuple[str, Control, tuple[str, ...]]:
-    """The revision decision for one document rendered with the control it carries: (status, control, reasons).
+class Ledger:
+    """The decisions of one build in the order they were made; a document that lists revisions names the others in
+    that order (non-listing documents in catalog order, then the lists as they were decided)."""
 
-    Content is compared with the previous build's file; a changed document gets a new revision with the reasons its
-    changed lines show; an unchanged one due for review keeps its revision and records the review. A document that
-    lists revisions (LISTS_REVISIONS) names the documents decided before it (`issued`)."""
-    old, doc, carried = rec.previous, rec.doc, rec.control
-    if old is None:
-        return ADDED, carried, ()
-    due = ctx.renewal or carried.next_review <= ctx.as_of
-    next_review = ctx.review_due if due else add_year(ctx.as_of)
+    def __init__(self):
+        self.status: dict[str, str] = {}
+        self.reasons: dict[str, tuple[str, ...]] = {}
+
+    def record(self, doc_id: str, status: str, reasons: tuple[str, ...] = ()) -> None:
+        self.status.pop(doc_id, None)  # a changed decision moves to the end
+        self.status[doc_id], self.reasons[doc_id] = status, reasons
+
+    def ids(self, status: str, but: str | None = None) -> list[str]:
+        return [i for i, s in self.status.items() if s == status and i != but]
+
+    def list_reasons(self, own: str) -> list[str]:
+        """Why a document that lists other documents' revisions changed: the revisions it records."""
+        out = []
+        if self.ids(REVISED, but=own):
+            out.append(f"records the new revisions of {_ids(self.ids(REVISED, but=own))}")
+        if self.ids(REVIEWED):
+            out.append(f"records the review of {_ids(self.ids(REVIEWED))}")
+        if self.ids(ADDED):
+            out.append(f"lists the new documents {_ids(self.ids(ADDED))}")
+        return out
+
+
+def decide(ctx: ChangeContext, rec: PlannedRecord, control: Control, docx: Path, target: Path,
+           listed: list[str]) -> tuple[str, Control, tuple[str, ...]]:
+    """The revision decision for one document rendered with `control` (the one it carries): (status, control,
+    reasons). Content is compared with the previous build's file; a changed document gets a new revision with the
+    reasons its changed lines show (`listed`, for a document that lists revisions: the revisions it records); an
+    unchanged one due for review keeps its revision and records the review."""
+    old, doc = rec.previous, rec.doc
+    due = ctx.renewal or control.next_review <= ctx.as_of
+    next_review = ctx.edition.review_due if due else add_year(ctx.effective_from)
     same = sha256(docx) == old.get("sha256")
     if not same:
         new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
         # at the annual review the page header names the new edition; that alone is no change of content
         same = ctx.renewal and new_lines == old_lines
     if same:
-        if due:
-            return REVIEWED, carried.reviewed(ctx.as_of, f"Reviewed for the {ctx.edition} of the program: no change",
-                                              ctx.approved_by, next_review), ()
-        return KEPT, carried, ()
-    if doc.key in LISTS_REVISIONS:
-        revised = [i.doc.id for i in issued if i.status == REVISED]
-        reviewed = [i.doc.id for i in issued if i.status == REVIEWED]
-        added = [i.doc.id for i in issued if i.status == ADDED]
-        reasons = []
-        if revised:
-            reasons.append(f"records the new revisions of {_ids(revised)}")
-        if reviewed:
-            reasons.append(f"records the review of {_ids(reviewed)}")
-        if added:
-            reasons.append(f"lists the new documents {_ids(added)}")
-        if not revised and not reviewed and not added:
-            reasons += explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs, ctx.old_as_of, ctx.as_of)
-    else:
-        reasons = explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs, ctx.old_as_of, ctx.as_of)
+        if not due:
+            return KEPT, control, ()
+        return REVIEWED, control.reviewed(ctx.as_of, f"{ctx.review_note}: no change", ctx.approved_by, next_review), ()
+    reasons = list(listed) or explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs,
+                                      ctx.old_as_of, ctx.as_of)
     if due:
-        reasons.append(f"reviewed for the {ctx.edition} of the program")
-    return REVISED, carried.revised(ctx.as_of, reasons, ctx.approved_by, next_review), tuple(reasons)
+        reasons.append(ctx.review_note[0].lower() + ctx.review_note[1:])
+    return REVISED, control.revised(ctx.as_of, reasons, ctx.approved_by, next_review, ctx.effective_from), tuple(reasons)
 
 
 def issue_documents(plan, renderer, planned: tuple[PlannedRecord, ...], folder: Path, previous: dict | None,
@@ -423,51 +467,97 @@ def issue_documents(plan, renderer, planned: tuple[PlannedRecord, ...], folder: 
                     late_pages: dict | None = None) -> tuple[tuple[IssuedDocument, ...], ChangeReport]:
     """The render stage with document control: every document rendered with the control it carries and compared
     with the previous build (`decide`); a document whose control the decision changes (a new revision, a recorded
-    review) is rendered again with it, as its revision history prints the reasons its content showed.
+    review) is rendered once more with it, as templates print the control fields and the revision history prints
+    the reasons the comparison found.
 
-    Documents that list other documents' revisions (LISTS_REVISIONS) are rendered after the others are decided, one
-    by one, each with the catalog as it stands then."""
+    The documents that print every revision (LISTS_REVISIONS: register, approval page, acknowledgements) also print
+    each other's: they are decided last, again whenever one of them gets a new revision, until none changes, so
+    each shows the others' final revisions (a revision never lists a sibling's old one, which the next build would
+    then have to revise). A file is rendered only when its control or the catalog it prints changed since its last
+    render."""
     from .documents import catalog_view
 
     ctx = ChangeContext.of(plan, previous, inputs)
     controls = {rec.id: rec.control for rec in planned}
     path = {rec.id: renderer.target(folder, rec.doc) for rec in planned}
     pages = {rec.id: late_pages if rec.doc.key == LATE else None for rec in planned}
-    issued: list[IssuedDocument] = []
+    ledger = Ledger()
+    rendered: dict[str, tuple] = {}   # document id -> (control, catalog controls) of the file on disk
 
-    def settle(rec: PlannedRecord) -> None:
-        status, control, reasons = decide(ctx, rec, path[rec.id], target, issued)
-        if control != rec.control:
-            controls[rec.id] = control
-            renderer.render(rec.doc, control, path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
-        issued.append(IssuedDocument(rec, control, path[rec.id], sha256(path[rec.id]), status, reasons))
+    def state() -> tuple:
+        return tuple(controls[d.id] for d in plan.documents)
+
+    def render(rec: PlannedRecord) -> None:
+        key = (controls[rec.id], state() if rec.doc.key in LISTS_REVISIONS else None)
+        if rendered.get(rec.id) != key:
+            renderer.render(rec.doc, controls[rec.id], path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
+            rendered[rec.id] = key
 
     first = [rec for rec in planned if rec.doc.key not in LISTS_REVISIONS]
     renderer.render_all([(rec.doc, rec.control, path[rec.id], pages[rec.id]) for rec in first],
                         catalog_view(plan.documents, controls), jobs=jobs)
+    rendered |= {rec.id: (rec.control, None) for rec in first}
+    for rec in planned:
+        if rec.previous is None:
+            ledger.record(rec.id, ADDED)
+        elif rec.doc.key not in LISTS_REVISIONS:
+            status, controls[rec.id], reasons = decide(ctx, rec, rec.control, path[rec.id], target, [])
+            ledger.record(rec.id, status, reasons)
     for rec in first:
-        settle(rec)
+        render(rec)  # the documents whose control changed
+
+    lists = [rec for rec in planned if rec.doc.key in LISTS_REVISIONS and rec.previous is not None]
+    for rec in lists:
+        ledger.record(rec.id, KEPT)
+    for _ in range(len(lists) + 1):
+        progressed = False
+        for rec in lists:
+            before = ledger.status[rec.id]
+            if before == REVISED:
+                continue
+            render(rec)
+            if before == REVIEWED:
+                docx, old = path[rec.id], rec.previous
+                if sha256(docx) == old.get("sha256") or docx_lines(docx) == docx_lines(target / old["docx"]):
+                    continue
+                # the review turns into a new revision (the next review date it gave stays)
+                controls[rec.id] = replace(controls[rec.id], history=controls[rec.id].history[:-1])
+                ledger.record(rec.id, KEPT)
+            status, controls[rec.id], reasons = decide(ctx, rec, controls[rec.id], path[rec.id], target,
+                                                       ledger.list_reasons(rec.id))
+            ledger.record(rec.id, status, reasons)
+            progressed = progressed or status != before
+        if not progressed:
+            break
+    for rec in lists:
+        if ledger.status[rec.id] == REVISED and ledger.list_reasons(rec.id):  # its reason names every revision of this build
+            control = controls[rec.id]
+            due_note = [r for r in control.history[-1].change.split("; ") if r.startswith("reviewed for the")]
+            reasons = tuple(ledger.list_reasons(rec.id) + due_note)
+            controls[rec.id] = replace(control, history=control.history[:-1] + (replace(control.history[-1], change="; ".join(reasons)),))
+            ledger.reasons[rec.id] = reasons
     for rec in planned:
         if rec.doc.key in LISTS_REVISIONS:
-            renderer.render(rec.doc, rec.control, path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
-            settle(rec)
-    order = {rec.id: n for n, rec in enumerate(planned)}
-    return tuple(sorted(issued, key=lambda i: order[i.doc.id])), change_report(plan, issued, previous, ctx)
+            render(rec)
+
+    issued = tuple(IssuedDocument(rec, controls[rec.id], path[rec.id], sha256(path[rec.id]), ledger.status[rec.id],
+                                  ledger.reasons[rec.id]) for rec in planned)
+    return issued, change_report(plan, issued, previous, ctx)
 
 
-def change_report(plan, issued: list[IssuedDocument], previous: dict | None, ctx: ChangeContext) -> ChangeReport:
-    """CHANGES.md and the build summary, from the decisions (`issued` in the order they were decided)."""
-    order = {d.id: i for i, d in enumerate(plan.documents)}
+def change_report(plan, issued: tuple[IssuedDocument, ...], previous: dict | None, ctx: ChangeContext) -> ChangeReport:
+    """CHANGES.md and the build summary, from the decisions (documents in catalog order)."""
     added = [f"{i.doc.id} {i.doc.title}" for i in issued if i.status == ADDED]
-    revised = [(f"{i.doc.id} {i.doc.title} (rev. {i.control.revision})", list(i.reasons))
-               for i in sorted((i for i in issued if i.status == REVISED), key=lambda i: order[i.doc.id])]
-    reviewed = [f"{i.doc.id} {i.doc.title} (rev. {i.control.revision} kept)"
-                for i in sorted((i for i in issued if i.status == REVIEWED), key=lambda i: order[i.doc.id])]
+    revised = [(f"{i.doc.id} {i.doc.title} (rev. {i.control.revision})", list(i.reasons)) for i in issued if i.status == REVISED]
+    reviewed = [f"{i.doc.id} {i.doc.title} (rev. {i.control.revision} kept)" for i in issued if i.status == REVIEWED]
     idents = {d.ident for d in plan.documents}
     removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
     return ChangeReport(added, removed, revised, [c.text for c in ctx.changes], previous is None, reviewed=reviewed,
                         date_changes=[c.text for c in ctx.dated if not c.text.startswith("The build date moved")],
-                        edition=ctx.edition if ctx.renewal else None)
+                        edition=ctx.edition.name if ctx.renewal else None,
+                        first_effective=ctx.edition.start.isoformat() if previous is None else "",
+                        early=(f"early, before its review date {plan.previous_edition.review_due.isoformat()}"
+                               if ctx.renewal and ctx.edition.early else ""))
 
 
 def add_year(day: date) -> date:

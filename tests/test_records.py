@@ -44,8 +44,8 @@ def test_one_document_from_plan_to_manifest(tmp_path, example_text):
     plan, planned, issued, report, manifest, _ = stages(profile, DAY1, first, None, first)
     [rec] = [r for r in planned if r.doc.key == "working_alone_procedure"]
     assert rec.previous is None
-    assert rec.control == Control.first_issue(plan.loaded.profile.program.effective_date, rec.control.next_review,
-                                              "Dana Whitfield")
+    # issued on --as-of, effective when the program edition starts (the same day here), reviewed with the program
+    assert rec.control == Control.first_issue(DAY1, plan.edition.start, plan.edition.review_due, "Dana Whitfield")
     [doc] = [d for d in issued if d.doc.key == "working_alone_procedure"]
     assert (doc.planned, doc.status, doc.control, doc.reasons) == (rec, ADDED, rec.control, ())
     assert doc.docx == first / "documents" / f"{rec.doc.filename}.docx"
@@ -54,7 +54,7 @@ def test_one_document_from_plan_to_manifest(tmp_path, example_text):
     assert CONTRACT_KEYS <= set(entry)
     assert entry == {"id": rec.doc.id, "title": rec.doc.title, "element": rec.doc.element_id, "kind": rec.doc.kind,
                      "docx": f"documents/{rec.doc.filename}.docx", "pdf": None, "sha256": doc.sha256, "revision": 1,
-                     "effective": "2026-02-01", "next_review": rec.control.next_review.isoformat(), "binder_page": None,
+                     "effective": "2026-02-01", "issued": "2026-02-01", "next_review": rec.control.next_review.isoformat(), "binder_page": None,
                      "pages": None, "ident": rec.doc.ident, "pdf_sha256": None,
                      "history": [{"revision": 1, "date": "2026-02-01", "change": "First issue",
                                   "approved_by": "Dana Whitfield"}]}
@@ -68,14 +68,14 @@ def test_one_document_from_plan_to_manifest(tmp_path, example_text):
     assert rec2.control == rec.control and rec2.previous == entry
     [doc2] = [d for d in issued2 if d.doc.key == "working_alone_procedure"]
     reason = "Working alone check-in changed from 120 to 60 minutes"
-    assert (doc2.status, doc2.control.revision, doc2.control.effective) == (REVISED, 2, DAY2)
+    assert (doc2.status, doc2.control.revision, doc2.control.effective, doc2.control.issued) == (REVISED, 2, DAY2, DAY2)
     assert reason in doc2.reasons
     assert doc2.control.history[:1] == rec.control.history
     assert doc2.control.history[-1].change == "; ".join(doc2.reasons)
     text = "\n".join(docx_lines(doc2.docx))
     assert "60 minutes" in text and reason in text  # the revision history printed in the file names the reason
     [entry2] = [e for e in manifest2["documents"] if e["ident"] == rec.doc.ident]
-    assert (entry2["revision"], entry2["effective"], entry2["sha256"]) == (2, "2026-02-02", doc2.sha256)
+    assert (entry2["revision"], entry2["effective"], entry2["issued"], entry2["sha256"]) == (2, "2026-02-02", "2026-02-02", doc2.sha256)
     assert entry2["history"][-1] == {"revision": 2, "date": "2026-02-02", "change": "; ".join(doc2.reasons),
                                      "approved_by": "Dana Whitfield"}
     assert any(line.startswith(f"{rec.doc.id} ") and reason in "; ".join(reasons) for line, reasons in report2.revised)
@@ -91,13 +91,16 @@ def test_one_document_from_plan_to_manifest(tmp_path, example_text):
 
 
 def test_annual_review_of_an_unchanged_document_keeps_its_revision():
-    control = Control.first_issue(DAY1, date(2027, 2, 1), "Dana Whitfield")
+    control = Control.first_issue(DAY1, DAY1, date(2027, 2, 1), "Dana Whitfield")
     reviewed = control.reviewed(date(2027, 2, 1), "Reviewed for the 2027 edition of the program: no change",
                                 "Dana Whitfield", date(2028, 2, 1))
-    assert (reviewed.revision, reviewed.effective, reviewed.next_review) == (1, DAY1, date(2028, 2, 1))
+    assert (reviewed.revision, reviewed.effective, reviewed.issued, reviewed.next_review) == (1, DAY1, DAY1, date(2028, 2, 1))
     assert [h.revision for h in reviewed.history] == [1, 1] and control.history == reviewed.history[:1]
     revised = control.revised(DAY2, ["a", "b"], "Dana Whitfield", date(2027, 2, 2))
-    assert (revised.revision, revised.history[-1].change) == (2, "a; b")
+    assert (revised.revision, revised.issued, revised.effective, revised.history[-1].change) == (2, DAY2, DAY2, "a; b")
+    # issued before the program starts: takes effect when it starts
+    later = control.revised(DAY2, ["c"], "Dana Whitfield", date(2027, 3, 1), effective=date(2026, 3, 1))
+    assert (later.issued, later.effective) == (DAY2, date(2026, 3, 1))
 
 
 @pytest.fixture
