@@ -254,7 +254,10 @@ class Contact(Data):
     name: str
     phone: str
     note: str = ""
-    hazards: list[str] = []   # listed only for companies whose tasks involve one of these hazards
+    # printed among an emergency plan's numbers only when a company task has one of these hazards (a locate line
+    # for a company that never digs is noise), or, with young_workers, only when someone is under 18
+    hazards: list[str] = []
+    young_workers: bool = False
 
 
 class Legislation(Data):
