@@ -134,7 +134,6 @@ class DocumentRenderer:
         self.logo = (plan.loaded.folder / profile.company.logo).resolve() if profile.company.logo else None
         self.register = legislation_register(plan)
         self.framework = plan.framework
-        self.calls = 0  # documents rendered (front matter not counted)
 
     def evidence_view(self, pages: dict[str, int | None]) -> View:
         plan = self.plan
@@ -152,7 +151,6 @@ class DocumentRenderer:
     def render(self, doc: PlannedDocument, control: Control, target: Path, catalog: list[View],
                pages: dict[str, int | None] | None = None) -> Path:
         """Render one document with its control fields; `catalog` is every document's revision as it stands."""
-        self.calls += 1
         senior = self.plan.built.context["senior_manager"]
         doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
                         element_name=doc.element_name, revision=control.revision, effective=control.effective,
@@ -194,7 +192,6 @@ class DocumentRenderer:
                 helper.result()
             finally:
                 helper.stop()
-            self.calls += len(theirs)  # counted in the helper's copy of this object
         else:
             for d, c, t, p in work:
                 self.render(d, c, t, catalog, p)
