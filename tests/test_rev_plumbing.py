@@ -125,6 +125,7 @@ FOREIGN_CONTROLS = [
     "Welding helmet", "designated shop welding area", "Group lockout box", "on each machine",
     "lockout procedure for each machine", "never open panels or work on wiring", "Class E hard hat",
     "hydraulic lines", "pre-assemble trusses", "Confined space assessment required before welding",
+    "Drop zone below overhead work", "barricaded drop zones", "Toe boards, debris netting",
 ]
 # Controls a plumbing, gasfitting and HVAC company's workers do describe.
 TRADE_CONTROLS = [
