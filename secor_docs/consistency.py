@@ -12,8 +12,10 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
+from .documents import legislation_register
 from .findings import Finding, Severity, ordered
 
 log = logging.getLogger(__name__)
@@ -431,7 +433,9 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
 def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
     """What the built-in legal data itself says must be checked by a person: kept off the signed documents, listed here."""
     lib = inputs.library
-    believed = sorted(r.cite for r in lib.legislation.references.values() if r.status == "believed")
+    # only the entries this company's register prints: a painter's gaps page names no pesticide or trucking rule
+    register = legislation_register(SimpleNamespace(built=inputs.built, documents=inputs.documents))
+    believed = sorted(r.cite for r in register if r.status == "believed")
     if believed:
         yield inputs.finding(
             "law-to-verify", Severity.NOTE,
