@@ -115,6 +115,7 @@ class Emergency(Data):
     procedure: list[str]
     equipment: list[str] = []
     training: list[str] = []
+    hazard_training: dict[str, list[str]] = {}   # training key -> hazards at the site that call for it as well
     drill: str
 
 
@@ -223,6 +224,8 @@ class Contact(Data):
     name: str
     phone: str
     note: str = ""
+    emergency_plan: bool = True   # listed among the emergency numbers of each site's emergency response plan
+    hazards: list[str] = []       # only for a company with one of these hazards (e.g. locates before digging)
 
 
 class Legislation(Data):
@@ -326,8 +329,12 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+        need("training", em.hazard_training, lib.training, f"emergency {key}")
+        need("hazard", [h for hs in em.hazard_training.values() for h in hs], lib.hazards, f"emergency {key}")
     for key, course in lib.training.items():
         need("training", course.covers, lib.training, f"training {key} covers")
+    for key, contact in lib.legislation.contacts.items():
+        need("hazard", contact.hazards, lib.hazards, f"contact {key}")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:

@@ -337,12 +337,26 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
-def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts) -> tuple[str, ...]:
+def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: Facts) -> tuple[str, ...]:
+    """The hazards of the work done at a site. When the profile says who works there (`sites[].shifts`), the hazards
+    of the tasks of those people's positions, so a shop's plan does not list the tank rescue its lease crew needs;
+    otherwise everyone is assumed to work everywhere and every hazard of the company counts."""
+    here = [s for s in shifts if s.site == site.name]
+    if not here or any(s.assumed for s in here):
+        return facts.hazards_used
+    names = set(people_at(site.name, shifts))
+    positions = {p.position for p in profile.people if p.name in names}
+    keys = {hk for pos in profile.positions if pos.id in positions for t in pos.tasks for hk in t.hazards}
+    return tuple(k for k in facts.hazards_used if k in keys)
+
+
+def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
+                     hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
     if site.emergencies:
         keys = list(site.emergencies)
     else:
         keys = [k for k, em in library.emergencies.items() if site.kind in em.applies_to_site_kinds]
-        for hk in facts.hazards_used:
+        for hk in (facts.hazards_used if hazard_keys is None else hazard_keys):
             for ek in hazards[hk].emergencies:
                 if ek not in keys:
                     keys.append(ek)
@@ -399,6 +413,11 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
                                f"{order[0] if order else 'the worker'} works at this site alone, so nobody can attend the entry or start a rescue"))
         elif not trained:
             duties.append(Duty("Confined space attendant and rescue", (), "nobody at this site has current confined space training"))
+        elif len(trained) < 2:
+            # the entrant and the tending worker outside both need the training: one trained person cannot do both
+            duties.append(Duty("Confined space attendant and rescue", (),
+                               f"only {trained[0]} at this site has current confined space training, and an entry needs "
+                               "a trained entrant and a trained tending worker outside the space"))
         else:
             duties.append(Duty("Confined space attendant and rescue", tuple(trained)))
     if "fire" in emergencies:
@@ -463,6 +482,7 @@ class Obligations:
     certificates: tuple[Certificate, ...]
     first_aid: tuple[FirstAidCoverage, ...]
     emergencies: dict[str, tuple[str, ...]]              # site -> emergency keys
+    site_hazards: dict[str, tuple[str, ...]]             # site -> hazard keys of the work done there
     responders: dict[str, SiteResponders]                # site -> responders
     check_ins: tuple[CheckInPlan, ...]
 
@@ -484,10 +504,12 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts) for site in profile.sites}
+    at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, at_site[site.name]) for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
-                       emergencies=emergencies, responders=resp, check_ins=check_in_plans(profile, tasks))
+                       emergencies=emergencies, site_hazards=at_site, responders=resp,
+                       check_ins=check_in_plans(profile, tasks))
