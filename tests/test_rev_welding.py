@@ -101,6 +101,7 @@ FOREIGN = [
     "skid steers, tractors",              # equipment the company does not have
     "press-fit or crimped",               # plumbing 'cold methods' offered to a welding shop
     "verified meter before touching conductors",   # electrician's rule on welding tasks
+    "Gas piping leak-tested",             # gas fitting, matched 'oil and gas leases'
 ]
 
 
