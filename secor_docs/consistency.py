@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
@@ -69,7 +69,8 @@ def all_findings(inputs: FindingInputs) -> list[Finding]:
     found: list[Finding] = []
     for rule in (*RULES, *sources()):
         found += list(rule(inputs))
-    return ordered(found)
+    # found on this build's date unless a rule knew better (the build carries earlier dates forward: carry_forward)
+    return ordered(replace(f, found=f.found or inputs.as_of) for f in found)
 
 
 def sources() -> tuple[Rule, ...]:
@@ -90,13 +91,15 @@ SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
 SEVERITY_TITLES = {Severity.ERROR: "Must fix", Severity.WARNING: "Fix before the audit", Severity.NOTE: "Confirm"}
 
 
-def finding_views(findings, documents) -> list:
-    """Template views of the findings (the gaps page and the corrective action log): numbered GAP-01, GAP-02..."""
+def finding_views(findings, documents, as_of: date | None = None) -> list:
+    """Template views of the findings (the gaps page and the corrective action log): numbered GAP-01, GAP-02...;
+    `overdue` when the due date is before as_of."""
     from .context import v
 
     titles = {d.id: d.title for d in documents}
     return [v(number=f"GAP-{n:02d}", code=f.code, severity=f.severity.value, severity_title=SEVERITY_TITLES[f.severity],
-              message=f.message, action=f.action, owner=f.owner, due=f.due,
+              message=f.message, action=f.action, owner=f.owner, due=f.due, found=f.found or as_of,
+              overdue=bool(as_of and f.due < as_of),
               documents=[f"{i} {titles[i]}" for i in f.documents if i in titles], document_ids=list(f.documents))
             for n, f in enumerate(findings, start=1)]
 
@@ -372,13 +375,13 @@ def program_dates(inputs: FindingInputs) -> Iterable[Finding]:
             why = f"the program takes effect on {program.effective_date.isoformat()}, so every document of the program was first issued less than a year before the audit"
             yield inputs.finding(
                 "program-dates", Severity.ERROR,
-                f"The binder prepares a maintenance audit, which samples a program in use since certification, but {why} (build date {as_of.isoformat()}).",
+                f"The binder prepares a maintenance audit, which samples a program in use since certification, but {why}.",
                 "Set program.effective_date and records_since to the dates the certified program and its records really started, or prepare a certification audit.",
                 documents=inputs.doc_ids("program_approval"), path=("program", "audit"))
     if program.effective_date > as_of + timedelta(days=90):
         yield inputs.finding(
             "program-dates", Severity.WARNING,
-            f"The program takes effect on {program.effective_date.isoformat()}, more than three months after the build date {as_of.isoformat()}.",
+            f"The program takes effect on {program.effective_date.isoformat()}, more than three months after this build.",
             "Check program.effective_date.", documents=inputs.doc_ids("program_approval"), path=("program", "effective_date"))
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
+from .scope import Scope, lines as emergency_lines
+from .site_checklist import site_checklist
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -300,29 +302,22 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         return View(**{**vars(top), "gaps": gaps, "met": not gaps and all(s.met for s in shifts), "assigned": assigned,
                        "holders": holders}), shifts
 
-    def emergency_view(key: str, site_hazards: tuple[str, ...] = ()) -> View:
+    def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
-        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & set(site_hazards)]
-        return v(key=key, name=em.name, description=em.description, procedure=list(em.procedure),
-                 equipment=list(em.equipment), training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
-                 drill=em.drill, label=em.name)
+        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
+        return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
+                 equipment=emergency_lines(em.equipment, scope),
+                 training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
+                 drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        industry = profile.company.industry
-
-        def fits(item) -> bool:  # an item tagged with industries is printed only for those trades
-            return isinstance(item, str) or industry in item.get("industries", [])
-
-        areas = [v(area=a["area"], items=[i if isinstance(i, str) else i["text"] for i in a["items"] if fits(i)])
-                 for a in checklists.get("site_kinds", {}).get(site.kind, [])]
-        areas = [a for a in areas if a.items]
-        for hk in obligations.site_hazards.get(site.name, used_keys):   # the hazards of the work done at this site
-            lines = [i if isinstance(i, str) else i["text"] for i in checklists.get("hazard_items", {}).get(hk) or [] if fits(i)]
-            if lines:
-                areas.append(v(area=hazards[hk].name, items=lines))
-        return areas
+        site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+                               {hk: hazards[hk].name for hk in site_keys})
+        return [v(area=a.area, items=list(a.items)) for a in areas]
 
     def responders_for(site) -> list[View]:
         rows = []
@@ -348,7 +343,9 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             hazard_class=site.hazard_class, hazard_class_title=site.hazard_class.title(),
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
-            distance_class=dist, muster_point=muster, emergencies=[emergency_view(k, obligations.site_hazards.get(site.name, ())) for k in obligations.emergencies[site.name]],
+            distance_class=dist, muster_point=muster,
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+                         for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
             people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
@@ -386,9 +383,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
                 framework=framework.get("name", ""))
-    contacts = [v(name=c.name, phone=c.phone, note=c.note,
-                  emergency_plan=c.emergency_plan and (not c.hazards or bool(set(c.hazards) & set(facts.hazards_used))))
-                for c in library.legislation.contacts.values()]
+    contacts = [v(name=c.name, phone=c.phone, note=c.note, emergency_plan=c.emergency_plan)
+                for c in library.legislation.contacts.values() if not c.hazards or set(c.hazards) & set(facts.hazards_used)]
     contacts += [v(name=c.name, phone=c.phone, note="", emergency_plan=True) for c in profile.emergency_contacts]
     company = profile.company
     representative = by_name.get(facts.representative) if facts.representative else None

@@ -108,15 +108,46 @@ class EquipmentKind(Data):
     records: str
 
 
+class Line(Data):
+    """A line of an emergency page (procedure step, equipment item, drill part) with where it applies.
+
+    Every condition given must hold; within one condition any listed value is enough. A plain string is a line
+    with no conditions, true for any company that has the emergency.
+    """
+    text: str
+    hazards: list[str] = []      # the company's tasks involve any of these hazard keys
+    equipment: list[str] = []    # the company has equipment of any of these kinds
+    industries: list[str] = []   # company.industry keys
+    sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
+    tasks: list[str] = []        # a word in one of the company's task names starts with one of these
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value):
+        if isinstance(value, str):
+            return {"text": value}
+        return value
+
+
+class CausedBy(Data):
+    """What about a company brings an emergency into its plan: any one listed value is enough."""
+    hazards: list[str] = []
+    equipment: list[str] = []
+    industries: list[str] = []
+    tasks: list[str] = []
+
+
 class Emergency(Data):
     name: str
     description: str
-    applies_to_site_kinds: list[str] = []
-    procedure: list[str]
-    equipment: list[str] = []
+    applies_to_site_kinds: list[str] = []   # any company's site of these kinds can have it
+    caused_by: CausedBy = CausedBy()        # at other sites, only a company whose work can cause it
+    procedure: list[Line]
+    equipment: list[Line] = []
     training: list[str] = []
     hazard_training: dict[str, list[str]] = {}   # training key -> hazards at the site that call for it as well
     drill: str
+    drill_more: list[Line] = []             # drill parts that apply only where their conditions hold
 
 
 class Course(Data):
@@ -224,8 +255,8 @@ class Contact(Data):
     name: str
     phone: str
     note: str = ""
+    hazards: list[str] = []   # listed only for companies whose tasks involve one of these hazards
     emergency_plan: bool = True   # listed among the emergency numbers of each site's emergency response plan
-    hazards: list[str] = []       # only for a company with one of these hazards (e.g. locates before digging)
 
 
 class Legislation(Data):
@@ -329,12 +360,14 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+        lines = [*em.procedure, *em.equipment, *em.drill_more]
+        need("hazard", em.caused_by.hazards + [h for ln in lines for h in ln.hazards], lib.hazards, f"emergency {key}")
+        need("equipment kind", em.caused_by.equipment + [e for ln in lines for e in ln.equipment], lib.equipment, f"emergency {key}")
+        need("industry", em.caused_by.industries + [i for ln in lines for i in ln.industries], lib.industries, f"emergency {key}")
         need("training", em.hazard_training, lib.training, f"emergency {key}")
         need("hazard", [h for hs in em.hazard_training.values() for h in hs], lib.hazards, f"emergency {key}")
     for key, course in lib.training.items():
         need("training", course.covers, lib.training, f"training {key} covers")
-    for key, contact in lib.legislation.contacts.items():
-        need("hazard", contact.hazards, lib.hazards, f"contact {key}")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:
@@ -342,6 +375,23 @@ def _check_references(lib: Library) -> None:
                 need("library task", [task.library_task] if task.library_task else [], lib.tasks, f"industry {key} position {pos.id}")
         need("equipment", [e.kind for e in ind.equipment], lib.equipment, f"industry {key}")
         need("emergency", ind.emergencies, lib.emergencies, f"industry {key}")
+    checklist_items = [(f"site checklist {kind}", i) for kind, areas in lib.site_checklists.get("site_kinds", {}).items()
+                       for a in areas for i in a["items"]]
+    checklist_items += [(f"site checklist hazard {hk}", i) for hk, items in lib.site_checklists.get("hazard_items", {}).items()
+                        for i in items or []]
+    for owner, raw in checklist_items:
+        try:
+            line = Line.model_validate(raw)
+        except ValidationError as e:
+            problems.append(f"{owner}: {e.errors()[0]['msg']} in {raw!r:.60}")
+            continue
+        need("hazard", line.hazards, lib.hazards, owner)
+        need("equipment kind", line.equipment, lib.equipment, owner)
+        need("industry", line.industries, lib.industries, owner)
+    for key in lib.site_checklists.get("hazard_items", {}):
+        need("hazard", [key], lib.hazards, "site checklist hazard_items")
+    for key, c in lib.legislation.contacts.items():
+        need("hazard", c.hazards, lib.hazards, f"contact {key}")
     for key, tr in lib.triggers.items():
         need("legislation reference", tr.references, refs, f"trigger {key}")
         need("industry", tr.when.industries, lib.industries, f"trigger {key}")

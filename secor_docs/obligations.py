@@ -14,6 +14,7 @@ from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
 from .controls import Setting
+from .emergency_plan import Scope, emergencies_for_site
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -351,17 +352,15 @@ def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: F
 
 
 def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
-                     hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+                     profile: Profile, hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The profile's own list for the site, else what the site kind and the work done there can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
-        keys = [k for k, em in library.emergencies.items() if site.kind in em.applies_to_site_kinds]
-        for hk in (facts.hazards_used if hazard_keys is None else hazard_keys):
-            for ek in hazards[hk].emergencies:
-                if ek not in keys:
-                    keys.append(ek)
-        if facts.working_alone and "missing_worker" in library.emergencies and "missing_worker" not in keys:
-            keys.append("missing_worker")
+        used = facts.hazards_used if hazard_keys is None else hazard_keys
+        scope = Scope.of(profile, site.kind, used)
+        keys = emergencies_for_site(library, scope, [ek for hk in used for ek in hazards[hk].emergencies],
+                                    facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
 
 
@@ -505,7 +504,8 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
     at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts, at_site[site.name]) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name])
+                   for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,

@@ -100,7 +100,7 @@ def test_a_date_dependent_change_is_named(first):
     assert "Tyler Brandt's Fall Protection expired on 2026-04-20" in reasons["training_matrix"]
     assert not any(g in r for r in reasons.values() for g in GENERIC), reasons
     assert set(reasons) <= LISTS_PEOPLE | LISTS_REVISIONS | LISTS_GAPS, sorted(set(reasons) - LISTS_PEOPLE - LISTS_REVISIONS - LISTS_GAPS)
-    assert "Status on 2026-04-21" in text_of(out, m2, "training_matrix")
+    assert "Status checked on 2026-04-21" in text_of(out, m2, "training_matrix")
     assert "Tyler Brandt's Fall Protection expired on 2026-04-20" in changes_md(out)
     assert_one_revision_one_content(m1, m2)
 
