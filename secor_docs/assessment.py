@@ -140,23 +140,31 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     return out
 
 
-def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting) -> ResolvedHazard:
-    """The hazard as this task meets it: only the controls and causes that fit the task."""
+def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting,
+              matrix: Matrix | None = None) -> ResolvedHazard:
+    """The hazard as this task meets it: only the controls and causes that fit the task, and the task's own rating
+    where the library rates the hazard differently for such tasks."""
     lib = library.hazards.get(h.key)
     if h.custom or lib is None:
         return h
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
-    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]))
+    out = replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]))
+    rating = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
+    if rating and matrix is not None:
+        out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
+                      residual=matrix.rate(rating.residual.severity, rating.residual.probability))
+    return out
 
 
-def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
+def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],
+                 matrix: Matrix | None = None) -> list[AssessedTask]:
     setting = Setting.of(profile)
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:
             steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
-            own = tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
+            own = tuple(_for_task(profile, library, task, hazards[k], setting, matrix) for k in task.hazards)
             tasks.append(AssessedTask(pos.id, pos.title, task.name, own, task.critical, task.working_alone, steps))
     return tasks
 

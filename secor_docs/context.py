@@ -73,7 +73,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     as_of = facts.as_of
     matrix = Matrix(profile.program.risk_matrix)
     hazards = resolve_hazards(profile, library, matrix)
-    tasks = assess_tasks(profile, library, hazards)
+    tasks = assess_tasks(profile, library, hazards, matrix)
     critical = critical_tasks(tasks, matrix)
     task_procedures = procedures(profile, library)
     refs = library.legislation.references

@@ -73,6 +73,15 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
+class TaskRating(Item):
+    """A rating of a hazard for the tasks (industries, sites, equipment) where it differs from the hazard's usual
+    one: noise for someone who plans and supervises is not the grinder operator's, a confined space entry for hot
+    work inside a tank is worse than one for an inspection. `text` says why; the first entry that fits wins."""
+    severity: int = Field(ge=1, le=4)
+    probability: int = Field(ge=1, le=4)
+    residual: Rating
+
+
 class Hazard(Data):
     name: str
     description: str
@@ -81,6 +90,7 @@ class Hazard(Data):
     probability: int = Field(ge=1, le=4)
     controls: Controls
     residual: Rating
+    ratings: list[TaskRating] = []   # task-specific ratings (see TaskRating)
     check: str
     code_refs: list[str]
     # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
@@ -347,7 +357,7 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *h.ratings, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
