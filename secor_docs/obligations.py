@@ -8,6 +8,7 @@ display strings.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -127,7 +128,7 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
         for k, why in task_training(profile, library, hazards, task, setting).items():
@@ -151,7 +152,7 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
     A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
     covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
-    setting = setting or Setting.of(profile)
+    setting = setting or Setting.of(profile, library)
     reasons: dict[str, list[str]] = {}
     for hk in task.hazards:
         lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
@@ -162,20 +163,25 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
             reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
     if task.working_alone:
         reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-    for item in equipment_used(profile, task.name):
+    for item in equipment_used(profile, task.name, library):
         for k in library.equipment[item.kind].training:
             reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
     covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
     return {k: why for k, why in reasons.items() if k not in covered}
 
 
-def equipment_used(profile: Profile, task_name: str) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
-    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
+def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
+    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
+    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
+    purpose: a course is required only for a task that names the machine."""
     name = task_name.lower()
+
+    def kind_named(kind: str) -> bool:
+        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
+        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
     return [item for item in profile.equipment
             if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
+            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
@@ -405,6 +411,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "aerial_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+        elif not trained:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
+        else:
+            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
     if "confined_space_rescue" in emergencies:
         trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:
