@@ -146,9 +146,10 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
 
 
 def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting,
-              matrix: Matrix | None = None) -> ResolvedHazard:
+              rating=None, matrix: Matrix | None = None) -> ResolvedHazard:
     """The hazard as this task meets it: only the controls and causes that fit the task, and the task's own rating
-    where the library rates the hazard differently for such tasks."""
+    where there is one: the task library's rating for this hazard (the residual rating then no higher than the
+    initial one), else the hazard's rating for tasks like this one (hazards/*.yaml `ratings`)."""
     lib = library.hazards.get(h.key)
     if h.custom or lib is None:
         return h
@@ -158,21 +159,31 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
     out = replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
                   description=(variant.description if variant else None) or h.description,
                   check=(variant.check if variant else None) or h.check)
-    rating = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
-    if rating and matrix is not None:
+    if rating is not None and matrix is not None:
         out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
-                      residual=matrix.rate(rating.residual.severity, rating.residual.probability))
+                      residual=matrix.rate(min(rating.severity, lib.residual.severity),
+                                           min(rating.probability, lib.residual.probability)))
+    elif matrix is not None:
+        own = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
+        if own is not None:
+            out = replace(out, initial=matrix.rate(own.severity, own.probability),
+                          residual=matrix.rate(own.residual.severity, own.residual.probability))
     return out
 
 
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],
                  matrix: Matrix | None = None) -> list[AssessedTask]:
+    from .procedures import match_library_task  # procedures needs nothing from here; keep the import local
     setting = Setting.of(profile, library)
+    matrix = matrix or Matrix(profile.program.risk_matrix)
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:
             steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
-            own = tuple(_for_task(profile, library, task, hazards[k], setting, matrix) for k in task.hazards)
+            lib_key = match_library_task(task, profile.company.industry, library)
+            ratings = library.tasks[lib_key].ratings if lib_key in library.tasks else {}
+            own = tuple(_for_task(profile, library, task, hazards[k], setting, ratings.get(k), matrix)
+                        for k in task.hazards)
             tasks.append(AssessedTask(pos.id, pos.title, task.name, own, task.critical, task.working_alone, steps))
     return tasks
 

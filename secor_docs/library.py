@@ -226,6 +226,9 @@ class LibraryTask(Data):
     hazards: list[str] = Field(min_length=1)
     ppe: list[TaskPPE] = []
     steps: list[TaskStep] = Field(min_length=4)
+    # A hazard's rating before controls for this task, where the hazard's library rating (written for the worst
+    # case of any trade) overstates it: a parts delivery at the counter is not a water heater carried down stairs.
+    ratings: dict[str, Rating] = {}
 
 
 class IndustryPosition(Data):
@@ -439,6 +442,9 @@ def _check_references(lib: Library) -> None:
     for key, t in lib.tasks.items():
         need("industry", t.industries, lib.industries, f"task {key}")
         need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
+        for hk in t.ratings:
+            if hk not in t.hazards:
+                problems.append(f"task {key}: rating for '{hk}', which is not one of the task's hazards")
         phases = {s.phase for s in t.steps}
         if not {"prepare", "work", "finish"} <= phases:
             problems.append(f"task {key}: steps need at least the prepare, work and finish phases")
