@@ -217,3 +217,14 @@ def test_law_to_check_names_only_this_companys_register_entries(binder):
     register = doc(binder, "POL-003")
     count = int(notes[0].split(" legislation register entries")[0].split()[-1])
     assert f"{count} paraphrased from a secondary source" in register
+
+
+def test_site_inspection_checks_tree_work(binder):
+    site = doc(binder, "INS-02")
+    for line in ("Climbers tied in from leaving the ground", "Drop zone under the tree", "Chipper feed control bar tested today",
+                 "Lowering device anchored at the base of the tree", "Stump grinder debris zone marked",
+                 "Aerial device's dielectric test current"):
+        assert line in site, line
+    for foreign in ("sharps container", "GFCI protection used for tools", "tagged with their rated capacity",
+                    "one designated signaller"):
+        assert foreign not in site, foreign
