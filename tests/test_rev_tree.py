@@ -228,3 +228,10 @@ def test_site_inspection_checks_tree_work(binder):
     for foreign in ("sharps container", "GFCI protection used for tools", "tagged with their rated capacity",
                     "one designated signaller"):
         assert foreign not in site, foreign
+
+
+def test_climbing_is_described_as_climbing(binder):
+    climber = doc(binder, "HA-02")
+    assert "Climbing and working in trees on a rope and saddle" in climber
+    bucket = doc(binder, "HA-03")
+    assert "Climbing and working in trees" not in bucket   # the bucket operator's falls are from the bucket
