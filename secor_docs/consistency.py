@@ -12,8 +12,10 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
+from .documents import legislation_register
 from .findings import Finding, Severity, ordered
 
 log = logging.getLogger(__name__)
@@ -434,7 +436,7 @@ def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
 
     from .documents import legislation_register  # documents renders; it does not import this module
     lib = inputs.library
-    # only the entries this company's register prints: a tree service is not told to check pesticide rules
+    # only the entries this company's register prints: a painter's gaps page names no pesticide or trucking rule
     register = legislation_register(SimpleNamespace(built=inputs.built, documents=inputs.documents))
     believed = sorted(r.cite for r in register if r.status == "believed")
     if believed:

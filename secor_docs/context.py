@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from . import form_sizes
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
@@ -376,7 +377,27 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         contact_phone=(by_name[wa.contact].phone_text if wa and wa.contact in by_name else ""),
         tasks=wa_tasks, people=sorted({n for tv in wa_tasks for n in tv.people}))
 
+    # ---- lines and columns of the logs and record forms (form_sizes.py) ----
     program = profile.program
+    largest_crew = max((s.workers for s in obligations.shifts), default=1)
+    def wearers(word: str) -> int:
+        return sum(1 for pv in roster if any(word in x.item.lower() for pos in position_views if pos.id == pv.position_id
+                                              for x in pos.ppe))
+    items_per_person = [len(pos.ppe) for pv in roster for pos in position_views if pos.id == pv.position_id]
+    shortest = min([i for i in [working_alone.interval] + [tv.check_in for tv in wa_tasks] if i > 0], default=60)
+    forms = v(
+        flha_crew=form_sizes.crew_rows(largest_crew, facts.owner_only),
+        attendance=form_sizes.attendance_rows(len(roster)),
+        drill=form_sizes.drill_rows(largest_crew),
+        corrective_actions=form_sizes.corrective_action_rows(
+            PER_YEAR[program.inspection_frequency], len(profile.sites), PER_YEAR[program.emergency_drill_frequency]),
+        ppe_issue=form_sizes.ppe_issue_rows(items_per_person),
+        ppe_inspection=form_sizes.ppe_inspection_rows(PER_YEAR[program.inspection_frequency]),
+        fall_arrest=form_sizes.fall_arrest_rows(wearers("harness")),
+        fit_tests=form_sizes.fit_test_rows(wearers("respirator")),
+        working_alone=form_sizes.working_alone_rows(shortest),
+    )
+
     framework = library.frameworks.get(profile.company.certifying_partner, {})
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
@@ -445,6 +466,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "sites": site_views,
         "equipment": equipment_views,
         "working_alone": working_alone,
+        "forms": forms,
         "contacts": contacts,
         "emergency_numbers": emergency_numbers,
         "contractors": profile.contractors,

@@ -107,6 +107,9 @@ class Hazard(Data):
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+    # words that start a word of a task name when the task usually involves this hazard; `validate` warns when such
+    # a task does not list it (scraping paint in an old house is lead work even when the profile forgot to say so)
+    task_words: list[str] = []
     variants: list[HazardVariant] = []
 
     def training_for(self, setting, task_names) -> tuple[str, ...]:
@@ -213,6 +216,9 @@ class LibraryTask(Data):
     hazards: list[str] = Field(min_length=1)
     ppe: list[TaskPPE] = []
     steps: list[TaskStep] = Field(min_length=4)
+    # A hazard's rating before controls for this task, where the hazard's library rating (written for the worst
+    # case of any trade) overstates it: a parts delivery at the counter is not a water heater carried down stairs.
+    ratings: dict[str, Rating] = {}
 
 
 class IndustryPosition(Data):
@@ -424,6 +430,9 @@ def _check_references(lib: Library) -> None:
     for key, t in lib.tasks.items():
         need("industry", t.industries, lib.industries, f"task {key}")
         need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
+        for hk in t.ratings:
+            if hk not in t.hazards:
+                problems.append(f"task {key}: rating for '{hk}', which is not one of the task's hazards")
         phases = {s.phase for s in t.steps}
         if not {"prepare", "work", "finish"} <= phases:
             problems.append(f"task {key}: steps need at least the prepare, work and finish phases")
