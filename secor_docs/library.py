@@ -153,6 +153,7 @@ class Line(Data):
     industries: list[str] = []   # company.industry keys
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
     tasks: list[str] = []        # a word in one of the company's task names starts with one of these
+    except_tasks: list[str] = [] # ...and that task has no word starting with one of these (tree work keeps no GFCI line)
 
     @model_validator(mode="before")
     @classmethod
