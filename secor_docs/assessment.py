@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .controls import LEVELS, PickedControl, Setting, controls_for_task, fits, pick_items
+from .controls import LEVELS, PickedControl, Setting, controls_for_task, fits, pick_items, variant_for
 from .library import Library, control_slug
 from .model import CustomHazard, Profile
 from .risk import Matrix, Risk
@@ -106,7 +106,7 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     Library hazards carry the controls, causes and rules that fit the company's tasks using them (all tasks of
     the company when no task uses the hazard); assess_tasks narrows controls to each task.
     """
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     tasks_by_hazard: dict[str, list] = {}
     for pos in profile.positions:
         for task in pos.tasks:
@@ -118,10 +118,15 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
         users = tasks_by_hazard.get(key, all_tasks)
         names = [t.name for t in users]
         picked = _merge([controls_for_task(profile, t, key, h, setting) for t in users])
+        # a variant's wording is the company's wording only when every task meeting the hazard fits that variant
+        variants = {id(v): v for v in (variant_for(h, setting, t.name) for t in users)}
+        variant = next(iter(variants.values())) if len(variants) == 1 and key in tasks_by_hazard else None
+        description = (variant.description if variant else None) or h.description
+        check = (variant.check if variant else None) or h.check
         out[key] = ResolvedHazard(
-            key, h.name, h.description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
+            key, h.name, description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            h.check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
+            check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
             tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
@@ -140,23 +145,45 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     return out
 
 
-def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting) -> ResolvedHazard:
-    """The hazard as this task meets it: only the controls and causes that fit the task."""
+def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting,
+              rating=None, matrix: Matrix | None = None) -> ResolvedHazard:
+    """The hazard as this task meets it: only the controls and causes that fit the task, and the task's own rating
+    where there is one: the task library's rating for this hazard (the residual rating then no higher than the
+    initial one), else the hazard's rating for tasks like this one (hazards/*.yaml `ratings`)."""
     lib = library.hazards.get(h.key)
     if h.custom or lib is None:
         return h
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
-    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]))
+    variant = variant_for(lib, setting, task.name)
+    out = replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
+                  description=(variant.description if variant else None) or h.description,
+                  check=(variant.check if variant else None) or h.check)
+    if rating is not None and matrix is not None:
+        out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
+                      residual=matrix.rate(min(rating.severity, lib.residual.severity),
+                                           min(rating.probability, lib.residual.probability)))
+    elif matrix is not None:
+        own = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
+        if own is not None:
+            out = replace(out, initial=matrix.rate(own.severity, own.probability),
+                          residual=matrix.rate(own.residual.severity, own.residual.probability))
+    return out
 
 
-def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
-    setting = Setting.of(profile)
+def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],
+                 matrix: Matrix | None = None) -> list[AssessedTask]:
+    from .procedures import match_library_task  # procedures needs nothing from here; keep the import local
+    setting = Setting.of(profile, library)
+    matrix = matrix or Matrix(profile.program.risk_matrix)
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:
             steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
-            own = tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
+            lib_key = match_library_task(task, profile.company.industry, library)
+            ratings = library.tasks[lib_key].ratings if lib_key in library.tasks else {}
+            own = tuple(_for_task(profile, library, task, hazards[k], setting, ratings.get(k), matrix)
+                        for k in task.hazards)
             tasks.append(AssessedTask(pos.id, pos.title, task.name, own, task.critical, task.working_alone, steps))
     return tasks
 

@@ -12,8 +12,10 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
+from .documents import legislation_register
 from .findings import Finding, Severity, ordered
 
 log = logging.getLogger(__name__)
@@ -385,6 +387,31 @@ def program_dates(inputs: FindingInputs) -> Iterable[Finding]:
             "Check program.effective_date.", documents=inputs.doc_ids("program_approval"), path=("program", "effective_date"))
 
 
+@rule("young-worker-task-not-permitted")
+def young_worker_tasks_permitted(inputs: FindingInputs) -> Iterable[Finding]:
+    """A worker under 18 holds a position whose own tasks the young worker procedure forbids them (critical tasks,
+    and tasks still High or worse with controls): the program would make their job impossible, or be ignored."""
+    profile = inputs.profile
+    current = set(inputs.facts.current_people)
+    for i, person in enumerate(profile.people):
+        if not (person.under_18 and person.name in current):
+            continue
+        pos = next(p for p in profile.positions if p.id == person.position)
+        barred = [t.name for t in inputs.built.tasks if t.position_id == pos.id and not t.working_alone
+                  and (t.flagged_critical or t.top_residual.rank >= 2)]
+        if barred:
+            yield inputs.finding(
+                "young-worker-task-not-permitted", Severity.ERROR,
+                f"{person.name} is under 18, and the young worker procedure does not permit workers under 18 to do "
+                f"these tasks of their own position '{pos.title}' (flagged critical, or still High with controls): "
+                f"{'; '.join(barred)}.",
+                f"Give those tasks to an adult and keep {person.name} on the others (a separate position in the profile), "
+                "or, where the company judges a task safe for a young worker under direct supervision, take its critical "
+                "flag off and bring its residual risk down with controls the workers confirm.",
+                documents=inputs.doc_ids("young_worker_procedure") + inputs.doc_ids_for("formal_hazard_assessment", pos.id),
+                path=("people", i, "position"))
+
+
 @rule("document-missing")
 def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
     """Documents the program tells workers to use (a fall protection plan, a confined space code of practice) are in the binder."""
@@ -394,7 +421,7 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
         ref = referred.get(key)
         if not ref or any(t in title for t in ref["titles"] for title in titles):
             continue
-        users = [f"{t.name}" for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards]
+        users = list(dict.fromkeys(t.name for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards))
         yield inputs.finding(
             "document-missing", Severity.WARNING,
             f"The program refers workers to a {ref['document']} ({ref['cite']}) for {', '.join(users[:3])}, but the binder has none.",
@@ -405,8 +432,13 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
 @rule("law-to-verify")
 def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
     """What the built-in legal data itself says must be checked by a person: kept off the signed documents, listed here."""
+    from types import SimpleNamespace
+
+    from .documents import legislation_register  # documents renders; it does not import this module
     lib = inputs.library
-    believed = sorted(r.cite for r in lib.legislation.references.values() if r.status == "believed")
+    # only the entries this company's register prints: a painter's gaps page names no pesticide or trucking rule
+    register = legislation_register(SimpleNamespace(built=inputs.built, documents=inputs.documents))
+    believed = sorted(r.cite for r in register if r.status == "believed")
     if believed:
         yield inputs.finding(
             "law-to-verify", Severity.NOTE,
@@ -423,4 +455,5 @@ def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
 
 RULES: tuple[Rule, ...] = (law_to_verify, hsr_missing, init_placeholders, shifts_assumed, first_aid_shift_coverage, responders_at_site,
                            lone_work_conflicts, lone_work_company_rules, check_in_intervals_agree, certificates_expired, legal_training_missing,
-                           program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present)
+                           program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present,
+                           young_worker_tasks_permitted)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from . import form_sizes
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
@@ -74,7 +75,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     as_of = facts.as_of
     matrix = Matrix(profile.program.risk_matrix)
     hazards = resolve_hazards(profile, library, matrix)
-    tasks = assess_tasks(profile, library, hazards)
+    tasks = assess_tasks(profile, library, hazards, matrix)
     critical = critical_tasks(tasks, matrix)
     task_procedures = procedures(profile, library)
     refs = library.legislation.references
@@ -305,17 +306,19 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
+        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
-                 training=[library.training[k].name for k in em.training if k in library.training],
+                 training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
                  drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in used_keys}
-        areas = site_checklist(checklists, Scope.of(profile, site.kind, used_keys), hazard_tasks,
-                               {hk: hazards[hk].name for hk in used_keys})
+        site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+                               {hk: hazards[hk].name for hk in site_keys})
         return [v(area=a.area, items=list(a.items)) for a in areas]
 
     def responders_for(site) -> list[View]:
@@ -343,7 +346,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster,
-            emergencies=[emergency_view(k, Scope.of(profile, site.kind, facts.hazards_used)) for k in obligations.emergencies[site.name]],
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+                         for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
             people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
@@ -376,7 +380,27 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         contact_phone=(by_name[wa.contact].phone_text if wa and wa.contact in by_name else ""),
         tasks=wa_tasks, people=sorted({n for tv in wa_tasks for n in tv.people}))
 
+    # ---- lines and columns of the logs and record forms (form_sizes.py) ----
     program = profile.program
+    largest_crew = max((s.workers for s in obligations.shifts), default=1)
+    def wearers(word: str) -> int:
+        return sum(1 for pv in roster if any(word in x.item.lower() for pos in position_views if pos.id == pv.position_id
+                                              for x in pos.ppe))
+    items_per_person = [len(pos.ppe) for pv in roster for pos in position_views if pos.id == pv.position_id]
+    shortest = min([i for i in [working_alone.interval] + [tv.check_in for tv in wa_tasks] if i > 0], default=60)
+    forms = v(
+        flha_crew=form_sizes.crew_rows(largest_crew, facts.owner_only),
+        attendance=form_sizes.attendance_rows(len(roster)),
+        drill=form_sizes.drill_rows(largest_crew),
+        corrective_actions=form_sizes.corrective_action_rows(
+            PER_YEAR[program.inspection_frequency], len(profile.sites), PER_YEAR[program.emergency_drill_frequency]),
+        ppe_issue=form_sizes.ppe_issue_rows(items_per_person),
+        ppe_inspection=form_sizes.ppe_inspection_rows(PER_YEAR[program.inspection_frequency]),
+        fall_arrest=form_sizes.fall_arrest_rows(wearers("harness")),
+        fit_tests=form_sizes.fit_test_rows(wearers("respirator")),
+        working_alone=form_sizes.working_alone_rows(shortest),
+    )
+
     framework = library.frameworks.get(profile.company.certifying_partner, {})
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
@@ -445,6 +469,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "sites": site_views,
         "equipment": equipment_views,
         "working_alone": working_alone,
+        "forms": forms,
         "contacts": contacts,
         "emergency_numbers": emergency_numbers,
         "contractors": profile.contractors,

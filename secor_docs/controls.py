@@ -2,8 +2,16 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), `except_industries` and `except_tasks` (not there), and `crew: true` for controls
-that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `except_industries`, `except_tasks` and `except_equipment` (not there: not for this
+industry, not for a task with one of these words, not where the company has equipment of these kinds), and
+`crew: true` for controls that need two or more people. Every condition given must hold; within a condition any
+listed value is enough.
+
+A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
+entry's name (not its aliases, whose words were chosen for matching names, not for picking controls): a task the
+crew words its own way ("Drag brush and feed the chipper") gets the controls
+written for the library task it is ("Drag brush and feed the wood chipper"), whatever industry key the company
+files under. A hazard's `variants` (library.HazardVariant) give its wording for the tasks they fit.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -12,12 +20,12 @@ finding with an owner and a due date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
-from .library import Hazard, Item, Library
+from .library import Hazard, HazardVariant, Item, Library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -33,11 +41,27 @@ class Setting:
     site_kinds: frozenset[str]
     equipment: frozenset[str]
     people: int = 2
+    # task name -> the name of the library task it uses, for matching item task words
+    task_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def of(cls, profile: Profile) -> "Setting":
+    def of(cls, profile: Profile, library: Library | None = None) -> "Setting":
+        names: dict[str, tuple[str, ...]] = {}
+        if library is not None:
+            from .procedures import match_library_task  # procedures does not import controls; kept local anyway
+            for pos in profile.positions:
+                for task in pos.tasks:
+                    key = match_library_task(task, profile.company.industry, library)
+                    if key in library.tasks:
+                        lt = library.tasks[key]
+                        names[task.name] = (lt.name,)
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
-                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None))
+                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
+                   names)
+
+    def names_of(self, task_name: str) -> list[str]:
+        """The task's own name and the name of the library task it uses."""
+        return [task_name, *self.task_names.get(task_name, ())]
 
 
 @dataclass(frozen=True)
@@ -63,12 +87,19 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
         return False
+    if item.except_equipment and setting.equipment & set(item.except_equipment):
+        return False
     if item.crew and setting.people < 2:
         return False
-    names = list(task_names)
+    names = [n for t in task_names for n in setting.names_of(t)]
     if item.except_tasks and _word_match(item.except_tasks, names):
         return False
     return not item.tasks or _word_match(item.tasks, names)
+
+
+def variant_for(hazard: Hazard, setting: Setting, task_name: str) -> HazardVariant | None:
+    """The hazard's wording for this task (library.HazardVariant), or None where the general wording fits."""
+    return next((v for v in hazard.variants if fits(v, setting, [task_name])), None)
 
 
 def pick_items(items: Iterable[Item], setting: Setting, task_names: Iterable[str]) -> list[Item]:
@@ -145,7 +176,7 @@ class TaskControls:
 
 
 def task_controls(profile: Profile, library: Library) -> list[TaskControls]:
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     out = []
     for i, pos in enumerate(profile.positions):
         for j, task in enumerate(pos.tasks):

@@ -8,6 +8,7 @@ display strings.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -127,7 +128,7 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
         for k, why in task_training(profile, library, hazards, task, setting).items():
@@ -151,7 +152,7 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
     A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
     covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
-    setting = setting or Setting.of(profile)
+    setting = setting or Setting.of(profile, library)
     reasons: dict[str, list[str]] = {}
     for hk in task.hazards:
         lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
@@ -162,20 +163,25 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
             reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
     if task.working_alone:
         reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-    for item in equipment_used(profile, task.name):
+    for item in equipment_used(profile, task.name, library):
         for k in library.equipment[item.kind].training:
             reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
     covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
     return {k: why for k, why in reasons.items() if k not in covered}
 
 
-def equipment_used(profile: Profile, task_name: str) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
-    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
+def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
+    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
+    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
+    purpose: a course is required only for a task that names the machine."""
     name = task_name.lower()
+
+    def kind_named(kind: str) -> bool:
+        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
+        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
     return [item for item in profile.equipment
             if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
+            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
@@ -338,14 +344,28 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
+def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: Facts) -> tuple[str, ...]:
+    """The hazards of the work done at a site. When the profile says who works there (`sites[].shifts`), the hazards
+    of the tasks of those people's positions, so a shop's plan does not list the tank rescue its lease crew needs;
+    otherwise everyone is assumed to work everywhere and every hazard of the company counts."""
+    here = [s for s in shifts if s.site == site.name]
+    if not here or any(s.assumed for s in here):
+        return facts.hazards_used
+    names = set(people_at(site.name, shifts))
+    positions = {p.position for p in profile.people if p.name in names}
+    keys = {hk for pos in profile.positions if pos.id in positions for t in pos.tasks for hk in t.hazards}
+    return tuple(k for k in facts.hazards_used if k in keys)
+
+
 def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
-                     profile: Profile) -> tuple[str, ...]:
-    """The profile's own list for the site, else what the site kind and the company's work can cause."""
+                     profile: Profile, hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The profile's own list for the site, else what the site kind and the work done there can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
-        scope = Scope.of(profile, site.kind, facts.hazards_used)
-        keys = emergencies_for_site(library, scope, [ek for hk in facts.hazards_used for ek in hazards[hk].emergencies],
+        used = facts.hazards_used if hazard_keys is None else hazard_keys
+        scope = Scope.of(profile, site.kind, used)
+        keys = emergencies_for_site(library, scope, [ek for hk in used for ek in hazards[hk].emergencies],
                                     facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
 
@@ -391,6 +411,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "aerial_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+        elif not trained:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
+        else:
+            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
     if "confined_space_rescue" in emergencies:
         trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:
@@ -398,6 +427,11 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
                                f"{order[0] if order else 'the worker'} works at this site alone, so nobody can attend the entry or start a rescue"))
         elif not trained:
             duties.append(Duty("Confined space attendant and rescue", (), "nobody at this site has current confined space training"))
+        elif len(trained) < 2:
+            # the entrant and the tending worker outside both need the training: one trained person cannot do both
+            duties.append(Duty("Confined space attendant and rescue", (),
+                               f"only {trained[0]} at this site has current confined space training, and an entry needs "
+                               "a trained entrant and a trained tending worker outside the space"))
         else:
             duties.append(Duty("Confined space attendant and rescue", tuple(trained)))
     if "fire" in emergencies:
@@ -462,6 +496,7 @@ class Obligations:
     certificates: tuple[Certificate, ...]
     first_aid: tuple[FirstAidCoverage, ...]
     emergencies: dict[str, tuple[str, ...]]              # site -> emergency keys
+    site_hazards: dict[str, tuple[str, ...]]             # site -> hazard keys of the work done there
     responders: dict[str, SiteResponders]                # site -> responders
     check_ins: tuple[CheckInPlan, ...]
 
@@ -483,10 +518,13 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile) for site in profile.sites}
+    at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name])
+                   for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
-                       emergencies=emergencies, responders=resp, check_ins=check_in_plans(profile, tasks))
+                       emergencies=emergencies, site_hazards=at_site, responders=resp,
+                       check_ins=check_in_plans(profile, tasks))

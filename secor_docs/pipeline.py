@@ -728,7 +728,7 @@ BUILD_NOTE = "build-note"
 def build_note(message: str) -> dict:
     """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
     return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
-            "documents": []}
+            "found": None, "documents": []}
 
 
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:

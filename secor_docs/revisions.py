@@ -200,7 +200,8 @@ def date_changes(plan, old_as_of: date) -> list[Change]:
                           f"longer counted in the 12-month headcount", (name,)))
     if old_facts.peak_headcount != new_facts.peak_headcount:
         out.append(Change(f"Most people employed at once in the last 12 months: {new_facts.peak_headcount} "
-                          f"(was {old_facts.peak_headcount})", (str(new_facts.peak_headcount),)))
+                          f"(was {old_facts.peak_headcount})",
+                          tuple((str(new_facts.peak_headcount), w) for w in ("12 months", "at the same time", "at once"))))
     before = {pv.name: pv for pv in old_context["people"]}
     for pv in new_context["people"]:
         was = before.get(pv.name)
@@ -231,7 +232,8 @@ def date_changes(plan, old_as_of: date) -> list[Change]:
         out.append(Change(f"{n} finding{'s' if n > 1 else ''} passed {'their' if n > 1 else 'its'} due date ({dues}) "
                           f"and {'are' if n > 1 else 'is'} now shown as overdue", ("overdue",)))
     if old_as_of.year != new_as_of.year:
-        out.append(Change(f"The year changed to {new_as_of.year}", (str(new_as_of.year),)))
+        # the year is on many lines that changed for other reasons: named only when nothing more precise is
+        out.append(Change(f"The year changed to {new_as_of.year}", (), ((str(new_as_of.year),),)))
     out.append(Change(f"The build date moved from {old_as_of.isoformat()} to {new_as_of.isoformat()}",
                       (new_as_of.isoformat(), longdate(new_as_of))))
     return out
@@ -246,7 +248,8 @@ def edition_change(edition, before) -> Change | None:
     how = (f"issued early on {edition.start.isoformat()}, before the review date {before.review_due.isoformat()}"
            if edition.early else f"started on {edition.start.isoformat()} (annual review)")
     return Change(f"The {edition.name} of the program {how}",
-                  (str(edition.year), longdate(edition.start), edition.start.isoformat()))
+                  (edition.name, f"for {edition.year}", f"year {edition.year}", longdate(edition.start)),
+                  (edition.start.isoformat(), (str(edition.year),)))
 
 
 def input_changes(old: dict | None, new: dict | None) -> dict:
@@ -281,7 +284,9 @@ def explain(doc, old: dict, old_lines: list[str], new_lines: list[str], changes:
             inputs: dict, old_as_of: str | None, as_of: date) -> list[str]:
     """Why a document's content changed, as precisely as the build can tell: the profile changes and date-dependent
     changes that show in its changed lines, its template, the built-in data, the tool itself. Never a generic reason."""
-    ignore = ("rev.", "Revision")
+    # lines that print the revision itself or the date it was issued change with every revision: never a cause
+    ignore = ("rev.", "Revision", "Status checked on", "Status was checked on", "checked against the company profile on",
+              "Summary as of", "the date this assessment was issued")
     reasons = reasons_for(old_lines, new_lines, changes, ignore)
     by_date = reasons_for(old_lines, new_lines, dated, ignore)
     if len(by_date) > 1:   # the build date itself is a reason only when nothing more precise is
