@@ -125,6 +125,7 @@ FOREIGN_CONTROLS = [
     "Welding helmet", "designated shop welding area", "Group lockout box", "on each machine",
     "lockout procedure for each machine", "never open panels or work on wiring", "Class E hard hat",
     "hydraulic lines", "pre-assemble trusses", "Confined space assessment required before welding",
+    "Drop zone below overhead work", "barricaded drop zones", "Toe boards, debris netting",
 ]
 # Controls a plumbing, gasfitting and HVAC company's workers do describe.
 TRADE_CONTROLS = [
@@ -216,3 +217,47 @@ def test_trade_law_and_documents_are_in_the_register_and_gaps(binder):
     assert "no refrigerant records" in gaps and "no trade certificates on file" in gaps
     codes = {f["code"] for f in binder["findings"]}
     assert "document-to-write" in codes and "law-to-verify" in codes
+
+
+# ---------------------------------------------------------------- risk ratings per task
+
+def test_critical_list_rates_the_task_not_the_worst_case_of_any_trade(binder):
+    """The hazard library rates manual handling for construction loads (12, Critical), which made a parts delivery
+    at the counter, a camera inspection and stocking the vans critical tasks. A library task may rate a hazard for
+    itself; a water heater carried down stairs stays critical."""
+    rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
+    critical = {r[1] for r in rows}
+    assert "Receive parts deliveries at the shop counter" not in critical
+    assert "Camera inspections and locating of sewer lines" not in critical
+    assert "Load and stock the service vans at the shop" not in critical
+    assert "Carry out old water heaters and furnaces and bring in new ones" in critical
+    jet = next(r for r in rows if r[1] == "Hydro-jet sewer and drain lines")
+    assert "pressurized systems" in jet[3] and "noise" not in jet[3]
+    crawl = next(r for r in rows if r[1] == "Work in crawlspaces and tight mechanical rooms")
+    assert "confined space" in crawl[3].lower() and "poor lighting" not in crawl[3]
+
+
+def test_a_task_rating_must_name_one_of_the_task_hazards(tmp_path, monkeypatch):
+    import shutil
+    from secor_docs import library as lib_module
+    copy = tmp_path / "data"
+    shutil.copytree(lib_module.data_dir(), copy)
+    path = copy / "tasks" / "plumbing_hvac.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      cold_stress: {severity: 3, probability: 2}" in text
+    path.write_text(text.replace("      cold_stress: {severity: 3, probability: 2}", "      noise: {severity: 3, probability: 2}"), encoding="utf-8")
+    monkeypatch.setattr(lib_module, "data_dir", lambda: copy)
+    with pytest.raises(Exception) as err:
+        lib_module.load_library.__wrapped__()
+    assert "task recover_charge_refrigerant: rating for 'noise', which is not one of the task's hazards" in str(err.value)
+
+
+def test_emergency_pages_fit_gas_appliance_and_crawlspace_work(binder):
+    plan = doc(binder, "ERP-02")
+    assert "shut the gas off at the meter only if it can be reached safely from outside" in plan
+    assert "If a carbon monoxide monitor alarms" in plan
+    assert "do not crawl in after them" in plan
+    # tank-entry rescue gear the company does not own
+    assert "retrieval line and winch or tripod" not in plan
+    assert "Tripod or davit" not in plan
+    assert "equipped with supplied-air breathing apparatus as the entry permit specifies" not in plan
