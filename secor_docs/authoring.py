@@ -83,6 +83,11 @@ def _row_height(row, height=ROW_HEIGHT) -> None:
     tr_pr.append(h)
 
 
+def _keep_together(row) -> None:
+    """A row is never split across two pages (a tick list cell cut in half reads as two items)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _repeat_header(row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -281,6 +286,8 @@ class Compiler:
                     _shade(cell, "D9E2EC")
             if header:
                 _repeat_header(row)
+            if compact:
+                _keep_together(row)
             if height is not None:
                 _row_height(row, height)
             return row

@@ -195,3 +195,11 @@ def test_new_code_sections_are_in_the_register_data_as_verified():
     refs = load_library().legislation.references
     for key in ("code_s244", "code_s245", "code_s246", "code_s247", "code_s248", "code_s250", "code_s253"):
         assert refs[key].status == "verified" and refs[key].cite == f"OHS Code s.{key[6:]}"
+
+
+def test_flha_tick_list_rows_never_split_across_pages(binders):
+    from docx.oxml.ns import qn
+
+    path = doc(binders["forms-large-crew"], "FRM-010")
+    ticks = next(t for t in Document(str(path)).tables if t.rows[0].cells[0].text.startswith("☐ ") and "(SWP-" in t.rows[0].cells[0].text)
+    assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in ticks.rows)
