@@ -403,7 +403,6 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     def wearers(word: str) -> int:
         return sum(1 for pv in roster if any(word in x.item.lower() for pos in position_views if pos.id == pv.position_id
                                               for x in pos.ppe))
-    items_per_person = [len(pos.ppe) for pv in roster for pos in position_views if pos.id == pv.position_id]
     shortest = min([i for i in [working_alone.interval] + [tv.check_in for tv in wa_tasks] if i > 0], default=60)
     forms = v(
         flha_crew=form_sizes.crew_rows(largest_crew, facts.owner_only),
@@ -411,7 +410,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         drill=form_sizes.drill_rows(largest_crew),
         corrective_actions=form_sizes.corrective_action_rows(
             PER_YEAR[program.inspection_frequency], len(profile.sites), PER_YEAR[program.emergency_drill_frequency]),
-        ppe_issue=form_sizes.ppe_issue_rows(items_per_person),
+        ppe_issue=form_sizes.ppe_issue_rows(len({x.item for pos in position_views for x in pos.ppe}), len(roster)),
         ppe_inspection=form_sizes.ppe_inspection_rows(PER_YEAR[program.inspection_frequency]),
         fall_arrest=form_sizes.fall_arrest_rows(wearers("harness")),
         fit_tests=form_sizes.fit_test_rows(wearers("respirator")),

@@ -27,6 +27,12 @@ def _clamp(n: int, low: int, high: int) -> int:
     return max(low, min(n, high))
 
 
+def size_band(people: int) -> int:
+    """The most people of the size band a count falls in (1; 2 to 4; 5 to 10 or more), so that a form sized by a
+    count of people gets new lines when the company changes band, not each time one person joins or leaves."""
+    return 1 if people <= 1 else 4 if people < 5 else 10
+
+
 def _per_quarter(per_year: int) -> int:
     return math.ceil(per_year / 4)
 
@@ -42,10 +48,12 @@ def crew_rows(largest_crew: int, owner_only: bool) -> LogSize:
 
 
 def attendance_rows(headcount: int) -> LogSize:
-    """Safety meeting attendance: everyone on the payroll, plus lines for visitors, contractors and clients' staff."""
-    extra = 2 if headcount <= 2 else 3
-    return LogSize(headcount + extra, "one meeting",
-                   f"{count(headcount, 'person', 'people')} on the company's list, plus {extra} lines for others who attend")
+    """Safety meeting attendance: a line for each person of the company's size band, plus lines for visitors,
+    contractors and clients' staff."""
+    band = size_band(headcount)
+    extra = 2 if band <= 1 else 3
+    return LogSize(band + extra, "one meeting",
+                   f"up to {count(band, 'person', 'people')} on the company's list, plus {extra} lines for others who attend")
 
 
 def drill_rows(largest_site_crew: int) -> LogSize:
@@ -66,13 +74,14 @@ def corrective_action_rows(inspections_per_year: int, sites: int, drills_per_yea
                    "plus 4 lines for hazard reports, field level hazard assessments, safety meetings and investigations")
 
 
-def ppe_issue_rows(items_per_person: list[int]) -> LogSize:
-    """PPE issued: one line for each item each person's position needs, issued or replaced once in the year."""
-    total = sum(items_per_person)
+def ppe_issue_rows(ppe_items: int, headcount: int) -> LogSize:
+    """PPE issued: a line for each PPE item for each person of the company's size band, issued or replaced once in
+    the year, plus 2 for replacements."""
+    band = size_band(headcount)
+    total = ppe_items * band
     rows = _clamp(total + 2, 4, 30)
     return LogSize(rows, "one year" if total + 2 <= 30 else "part of a year (start a new sheet when full)",
-                   f"{count(total, 'PPE item')} issued across {count(len(items_per_person), 'person', 'people')}"
-                   " (each item their position needs), plus 2 lines for replacements")
+                   f"{count(ppe_items, 'PPE item')} for each of up to {count(band, 'person', 'people')}, plus 2 lines for replacements")
 
 
 def ppe_inspection_rows(inspections_per_year: int) -> LogSize:
@@ -86,15 +95,17 @@ def ppe_inspection_rows(inspections_per_year: int) -> LogSize:
 
 def fall_arrest_rows(harness_users: int) -> LogSize:
     """Fall arrest equipment: a documented inspection at least yearly for each user's harness and lanyard or
-    self-retracting device, plus 2 lines for anchors and spare units."""
-    return LogSize(harness_users * 2 + 2, "one year",
-                   f"{count(harness_users, 'worker')} who wear a harness: a harness and a lanyard each, plus 2 lines for anchors and spares")
+    self-retracting device (users counted by size band), plus 2 lines for anchors and spare units."""
+    band = size_band(harness_users)
+    return LogSize(band * 2 + 2, "one year",
+                   f"up to {count(band, 'worker')} who wear a harness: a harness and a lanyard each, plus 2 lines for anchors and spares")
 
 
 def fit_test_rows(respirator_users: int) -> LogSize:
-    """Respirator fit tests: one line per wearer, plus one for a new model or size."""
-    return LogSize(respirator_users + 1, "one fit-test cycle",
-                   f"{count(respirator_users, 'respirator wearer')}, plus 1 line for a new model or size")
+    """Respirator fit tests: one line per wearer (counted by size band), plus one for a new model or size."""
+    band = size_band(respirator_users)
+    return LogSize(band + 1, "one fit-test cycle",
+                   f"up to {count(band, 'respirator wearer')}, plus 1 line for a new model or size")
 
 
 def working_alone_rows(shortest_interval_minutes: int) -> LogSize:
