@@ -412,8 +412,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             PER_YEAR[program.inspection_frequency], len(profile.sites), PER_YEAR[program.emergency_drill_frequency]),
         ppe_issue=form_sizes.ppe_issue_rows(len({x.item for pos in position_views for x in pos.ppe}), len(roster)),
         ppe_inspection=form_sizes.ppe_inspection_rows(PER_YEAR[program.inspection_frequency]),
-        fall_arrest=form_sizes.fall_arrest_rows(wearers("harness")),
-        fit_tests=form_sizes.fit_test_rows(wearers("respirator")),
+        fall_arrest=form_sizes.fall_arrest_rows(max(wearers("harness"), len(roster)) if wearers("harness") else 0),
+        fit_tests=form_sizes.fit_test_rows(max(wearers("respirator"), len(roster)) if wearers("respirator") else 0),
         working_alone=form_sizes.working_alone_rows(shortest),
     )
 

@@ -23,7 +23,7 @@ LISTS_PEOPLE = {"roles_responsibilities", "position_task_inventory", "formal_haz
                 "first_aid_record", "emergency_response_plan:Shop and yard",
                 "emergency_response_plan:Client job sites (central Alberta)", "first_aid_assessment:Shop and yard",
                 "first_aid_assessment:Client job sites (central Alberta)",
-                # hazard programs name the workers on the tasks and the designated rescuers (trained ones only)
+                # fall protection and confined space programs name the designated rescuers (trained ones only)
                 "fall_protection_plan", "respiratory_code_of_practice", "noise_management_program",
                 "confined_space_code_of_practice"}
 LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
