@@ -185,6 +185,9 @@ def test_training_matrix_fits_the_equipment_and_trade(binder):
     assert "Law (OHS Code Part 6)" in matrix
     fabricator = _training_rows(matrix, "Ravi Gill").split("Tyler Nakamura")[0]
     assert "Electrical Safety Awareness" not in fabricator   # welding safety covers the welding circuit
+    owner = _training_rows(matrix, "Glen Harder").split("Marc Tremblay")[0]
+    assert "H2S Alive" in owner
+    assert "Respiratory Protection and Fit Testing" not in owner   # lease visits: an escape unit, not a fit-tested respirator
     crane_sjp = doc(binder, "SJP-", "Operate the overhead crane")
     assert "Training needed: Company Health and Safety Orientation, Overhead Crane and Rigging." in crane_sjp
 
@@ -253,3 +256,9 @@ def test_task_ratings_rank_tank_hot_work_above_supervising(binder):
     tank_row = next(line for line in critical[0].splitlines() if "Repair the inside of production tanks" in line)
     assert "confined space entry" in tank_row and "12 (Critical)" in tank_row
     assert not [f for f in binder["manifest"]["warnings"] if f["code"] == "procedure-to-write"]
+
+
+def test_site_checklist_items_follow_the_tasks_done_there(binder):
+    """The shop hand paints parts in the shop; the lease checklist has no painter's drop sheets and masking."""
+    lease_ins = doc(binder, "INS-", "leases")
+    assert "Drop sheets, masking" not in lease_ins
