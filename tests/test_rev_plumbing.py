@@ -261,3 +261,30 @@ def test_emergency_pages_fit_gas_appliance_and_crawlspace_work(binder):
     assert "retrieval line and winch or tripod" not in plan
     assert "Tripod or davit" not in plan
     assert "equipped with supplied-air breathing apparatus as the entry permit specifies" not in plan
+
+
+# ---------------------------------------------------------------- one procedure per task done the same way
+
+def test_positions_doing_the_same_task_share_one_procedure(binder):
+    """'Service furnaces and boilers' and the crawlspace task are done the same way by two positions; they were
+    printed as two identical procedures each (and three for driving)."""
+    sjps = sorted(binder["folder"].glob("SJP-*.docx"))
+    seen = {}
+    for path in sjps:
+        name = path.stem.split("Safe Job Procedure- ", 1)[1]
+        steps = tuple(tuple(r[1:3]) for r in step_rows(path))
+        assert (name, steps) not in seen or "Drive the service van" in name, f"{path.name} repeats {seen.get((name, steps))}"
+        seen[(name, steps)] = path.name
+    shared = doc(binder, "SJP-12")
+    assert "Workers in the positions of HVAC / Refrigeration Technician and Journeyman Plumber / Gasfitter" in shared
+    assert "priorities 13 and 14 on the critical task list" in shared
+    # the FLHA lists each procedure once, and tells the two driving procedures apart by position
+    flha = doc(binder, "FRM-010")
+    for path in sjps:
+        sjp = path.stem.split(" ", 1)[0]
+        assert flha.count(f"({sjp})") == 1, sjp
+    assert "Drive the service van to client sites (Drain Cleaning Technician) (SJP-01)" in flha
+    # the critical task list keeps one row per position, each pointing at the shared procedure
+    rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
+    furnace = [r for r in rows if r[1] == "Service furnaces and boilers"]
+    assert len(furnace) == 2 and {r[6] for r in furnace} == {"SJP-12"}
