@@ -288,3 +288,10 @@ def test_positions_doing_the_same_task_share_one_procedure(binder):
     rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
     furnace = [r for r in rows if r[1] == "Service furnaces and boilers"]
     assert len(furnace) == 2 and {r[6] for r in furnace} == {"SJP-12"}
+
+
+def test_confined_space_code_of_practice_is_not_passed_by_the_safe_work_practice(binder):
+    """The crawlspace work refers workers to a confined space code of practice (OHS Code Part 5); the binder's
+    'Safe Work Practice: Confined space entry' is not that document and must not count as it."""
+    missing = [f["message"] for f in binder["findings"] if f["code"] == "document-missing"]
+    assert any("Confined Space Code of Practice" in m for m in missing), missing
