@@ -147,8 +147,9 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
 
 def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting,
               rating=None, matrix: Matrix | None = None) -> ResolvedHazard:
-    """The hazard as this task meets it: only the controls and causes that fit the task, and the task library's
-    rating for this hazard where it has one (the residual rating is then no higher than the initial one)."""
+    """The hazard as this task meets it: only the controls and causes that fit the task, and the task's own rating
+    where there is one: the task library's rating for this hazard (the residual rating then no higher than the
+    initial one), else the hazard's rating for tasks like this one (hazards/*.yaml `ratings`)."""
     lib = library.hazards.get(h.key)
     if h.custom or lib is None:
         return h
@@ -162,13 +163,19 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
         out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
                       residual=matrix.rate(min(rating.severity, lib.residual.severity),
                                            min(rating.probability, lib.residual.probability)))
+    elif matrix is not None:
+        own = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
+        if own is not None:
+            out = replace(out, initial=matrix.rate(own.severity, own.probability),
+                          residual=matrix.rate(own.residual.severity, own.residual.probability))
     return out
 
 
-def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
+def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],
+                 matrix: Matrix | None = None) -> list[AssessedTask]:
     from .procedures import match_library_task  # procedures needs nothing from here; keep the import local
     setting = Setting.of(profile, library)
-    matrix = Matrix(profile.program.risk_matrix)
+    matrix = matrix or Matrix(profile.program.risk_matrix)
     tasks = []
     for pos in profile.positions:
         for task in pos.tasks:

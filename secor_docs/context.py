@@ -75,7 +75,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     as_of = facts.as_of
     matrix = Matrix(profile.program.risk_matrix)
     hazards = resolve_hazards(profile, library, matrix)
-    tasks = assess_tasks(profile, library, hazards)
+    tasks = assess_tasks(profile, library, hazards, matrix)
     critical = critical_tasks(tasks, matrix)
     task_procedures = procedures(profile, library)
     refs = library.legislation.references
@@ -324,17 +324,19 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
+        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
-                 training=[library.training[k].name for k in em.training if k in library.training],
+                 training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
                  drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in used_keys}
-        areas = site_checklist(checklists, Scope.of(profile, site.kind, used_keys), hazard_tasks,
-                               {hk: hazards[hk].name for hk in used_keys})
+        site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+                               {hk: hazards[hk].name for hk in site_keys})
         return [v(area=a.area, items=list(a.items)) for a in areas]
 
     def responders_for(site) -> list[View]:
@@ -362,7 +364,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster,
-            emergencies=[emergency_view(k, Scope.of(profile, site.kind, facts.hazards_used)) for k in obligations.emergencies[site.name]],
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+                         for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
             people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
