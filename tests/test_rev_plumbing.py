@@ -295,3 +295,19 @@ def test_confined_space_code_of_practice_is_not_passed_by_the_safe_work_practice
     'Safe Work Practice: Confined space entry' is not that document and must not count as it."""
     missing = [f["message"] for f in binder["findings"] if f["code"] == "document-missing"]
     assert any("Confined Space Code of Practice" in m for m in missing), missing
+
+
+def test_certificates_match_their_course_by_whole_words(binder):
+    """'Supervisor Safety Leadership' matched the Lead Paint Awareness alias 'Lead' (inside 'Leadership'), so the
+    owner's certificate went unrecognised and the matrix showed a gap that is not there."""
+    from secor_docs.library import load_library
+    from secor_docs.obligations import match_course
+    library = load_library()
+    assert match_course("Supervisor Safety Leadership", library) == "supervisor_safety"
+    assert match_course("Lead Paint", library) == "lead_awareness"
+    assert match_course("Confined Spaces Entry", library) == "confined_space_entry"
+    rows = table_rows(next(binder["folder"].glob("REC-050*.docx")), "Person", "Training required")
+    supervisor = [r for r in rows if r[1].startswith("Supervisor Safety Leadership")]
+    assert supervisor, rows[:3]
+    owner = supervisor[0]   # the owner's rows come first; only he holds the course (completed 2025-02-12)
+    assert owner[2] == "2025-02-12" and owner[4] == "Current", owner
