@@ -273,14 +273,31 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             training=[library.training[k].name for k in required_training(pos.id)],
             working_alone=any(t.working_alone for t in pos.tasks), label=pos.title, ident=pos.id))
 
+    # ---- what a hazard-triggered program document (fall protection, respirators, noise, confined spaces) covers ----
+    def program_view(hazard_key: str | None = None, ppe_words: tuple[str, ...] = ()) -> View:
+        def wears(tv) -> list[str]:
+            return [p for p in tv.ppe if any(w in p.lower() for w in ppe_words)]
+        ts = [tv for tv in task_views
+              if (hazard_key and any(h.key == hazard_key for h in tv.hazards)) or (ppe_words and wears(tv))]
+        people = list(dict.fromkeys(n for tv in ts for n in tv.people))
+        return v(applies=bool(ts), tasks=ts, people=people, people_text=", ".join(people) or "No one currently",
+                 positions=list(dict.fromkeys(tv.position_title for tv in ts)),
+                 ppe=sorted({p for tv in ts for p in (wears(tv) if ppe_words else tv.ppe)}),
+                 hazard=hazard_views.get(hazard_key) if hazard_key else None,
+                 training=sorted({c for tv in ts for c in tv.training}))
+
+    hazard_programs = v(fall=program_view("fall_from_height"), noise=program_view("noise"),
+                        confined=program_view("confined_space"),
+                        respirators=program_view(ppe_words=("respirator", "breathing apparatus", "scba")))
+
     # ---- law and documents the trade, equipment, hazards, PPE and tasks bring in ----
     trade_triggers = triggered(profile, library, [x.item for pv in position_views for x in pv.ppe],
                                {p.library_key for p in task_procedures.values() if p and p.library_key})
     triggered_views = [v(key=t.key, title=t.title, because=t.because,
                          references=[getattr(law, k) for k in t.references if hasattr(law, k)],
-                         documents=[v(title=title, why=why, generated=gen or "", to_write=gen is None,
+                         documents=[v(title=title, why=why, generated=gen or "", to_write=gen is None, complete=complete or "",
                                       due=facts.as_of + timedelta(days=DOCUMENT_DUE_DAYS), owner=senior.name)
-                                    for title, why, gen in t.documents])
+                                    for title, why, gen, complete in t.documents])
                        for t in trade_triggers]
 
     # ---- sites, first aid, emergencies ----
@@ -489,6 +506,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "equipment": equipment_views,
         "working_alone": working_alone,
         "forms": forms,
+        "hazard_programs": hazard_programs,
         "contacts": contacts,
         "emergency_numbers": emergency_numbers,
         "contractors": profile.contractors,

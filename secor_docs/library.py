@@ -267,6 +267,7 @@ class TriggeredDocument(Data):
     title: str
     why: str
     generated: str | None = None   # catalog key of the document the binder builds for it; else a document to write
+    complete: str | None = None    # for a generated document: what the company must fill in that the profile cannot know
 
 
 class Trigger(Data):
