@@ -225,12 +225,30 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  training=sorted({library.training[k].name for k in task_training(profile, library, hazards, profile_task[(t.position_id, t.name)])
                                   if k in library.training}),
                  people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
-                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
+                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}",
+                 positions=[t.position_title], priorities=[index], flha_key=f"{t.name}|{sjp or t.position_id}")
 
     task_views = [task_view(t, 0) for t in tasks]
     with_procedure = [t for t in critical if task_procedures.get((t.position_id, t.name)) is not None]
-    sjp_ids = {id(t): f"SJP-{n:02d}" for n, t in enumerate(with_procedure, start=1)}
+
+    def same_procedure(t: AssessedTask) -> tuple:
+        proc = task_procedures[(t.position_id, t.name)]
+        return (t.name.casefold(), proc.source, proc.library_key, tuple(s.text for s in proc.steps),
+                tuple(sorted(h.key for h in t.hazards)), t.working_alone)
+
+    # Positions that do the same task the same way (same name, steps, hazards and lone work) share one procedure.
+    groups: dict[tuple, list[AssessedTask]] = {}
+    for t in with_procedure:
+        groups.setdefault(same_procedure(t), []).append(t)
+    sjp_ids = {id(t): f"SJP-{n:02d}" for n, members in enumerate(groups.values(), start=1) for t in members}
     critical_views = [task_view(t, i, sjp_ids.get(id(t), "")) for i, t in enumerate(critical, start=1)]
+    procedure_views = [_shared_procedure([c for c in critical_views if c.sjp == sjp])
+                       for sjp in dict.fromkeys(c.sjp for c in critical_views if c.sjp)]
+    # a task name with two procedures (one for the lone worker, say) is told apart by its positions on the FLHA
+    repeated = {p.name for p in procedure_views if sum(q.name == p.name for q in procedure_views) > 1}
+    flha_names = {p.sjp: (p.label if p.name in repeated else p.name) for p in procedure_views}
+    for c in critical_views:
+        c.flha_name = flha_names.get(c.sjp, c.name)
 
     position_views = []
     for pos in profile.positions:
@@ -481,6 +499,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "tasks": task_views,
         "critical_tasks": critical_views,
         "procedures": [c for c in critical_views if c.has_procedure],
+        "procedure_documents": procedure_views,
         "flha_hazards": [v(name=h.name, swp=f"SWP-{n:02d}") for n, h in enumerate(hazard_views.values(), start=1)
                          if h.key not in library.site_checklists.get("flha_skip_hazards", [])],
         "triggered": triggered_views,
@@ -505,7 +524,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                             current_as_of=library.first_aid.get("current_as_of", "")),
     }
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
-             "hazards": list(hazard_views.values()), "critical_tasks": [c for c in critical_views if c.has_procedure]}
+             "hazards": list(hazard_views.values()), "critical_tasks": procedure_views}
     return Built(context, items, tasks, hazards, matrix, obligations)
 
 
@@ -556,3 +575,17 @@ def _emergency_numbers(library, profile, facts) -> list:
         seen.add(digits)
         out.append(View(name=name, phone=phone, note=note))
     return out
+
+
+def _shared_procedure(members: list) -> View:
+    """One safe job procedure for the positions that do the same critical task the same way: the first position's
+    view, naming every position, priority and person."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    titles = [m.position_title for m in members]
+    checkers = list(dict.fromkeys(m.checked_by for m in members))
+    return View(**{**vars(first), "positions": titles, "position_title": "; ".join(titles),
+                   "priorities": [m.priority for m in members], "label": f"{first.name} ({'; '.join(titles)})",
+                   "people": list(dict.fromkeys(p for m in members for p in m.people)),
+                   "checked_by": checkers[0] if len(checkers) == 1 else "; ".join(checkers)})

@@ -106,14 +106,23 @@ class TrainingStatus:
         return self.state.ok
 
 
+def _contains_words(text: str, words: str) -> bool:
+    """`words` appear in `text` as whole words (a plural -s allowed): 'lead' is not in 'leadership'."""
+    return re.search(r"(?<![a-z0-9])" + re.escape(words) + r"(?:e?s)?(?![a-z0-9])", text) is not None
+
+
 def match_course(course_name: str, library: Library) -> str | None:
-    name = course_name.lower()
+    """The training key of a course name as written on a certificate: the course whose name or alias appears in it
+    (or it in them) as whole words, the longest such alias winning ('Supervisor Safety Leadership' is not lead
+    paint awareness)."""
+    name = course_name.lower().strip()
+    best, best_len = None, 0
     for key, course in library.training.items():
         for alias in [course.name, *course.aliases]:
-            a = alias.lower()
-            if a and (a in name or name in a):
-                return key
-    return None
+            a = alias.lower().strip()
+            if a and (_contains_words(name, a) or _contains_words(a, name)) and len(a) > best_len:
+                best, best_len = key, len(a)
+    return best
 
 
 def _basis(key: str, library: Library) -> tuple[Basis, str]:
