@@ -250,3 +250,15 @@ def test_spray_rules_in_the_chemical_and_flammable_practices(binder):
     assert "organic vapour respirator on; stop and leave if you smell solvent" in doc(binder, "SWP-", "chemical")
     flammable = doc(binder, "SWP-", "Flammable")
     assert "shut off pilot lights" in flammable and "metal flush pail" in flammable
+
+
+def test_task_words_match_the_start_of_a_word_only():
+    from types import SimpleNamespace
+
+    from secor_docs.lint import _hazards_the_task_names_suggest
+
+    def warned(*names):
+        tasks = [SimpleNamespace(name=n, hazards=["manual_handling"]) for n in names]
+        return [w.message for w in _hazards_the_task_names_suggest(SimpleNamespace(positions=[SimpleNamespace(tasks=tasks)]))]
+    assert not warned("Load and unload trucks and move scrap", "Sand drywall patches", "Strip and refinish hard floors")
+    assert len(warned("Scrape loose paint from the trim", "Repaint the exterior")) == 2
