@@ -307,7 +307,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         em = library.emergencies[key]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
-                 training=[library.training[k].name for k in em.training if k in library.training],
+                 training=[library.training[k].name for k in emergency_lines(em.training, scope) if k in library.training],
                  drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists

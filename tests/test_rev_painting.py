@@ -116,7 +116,7 @@ def test_painting_emergency_plan_has_no_foreign_emergency(binder):
 
 EMERGENCY_MARKERS = {
     "h2s": ["hydrogen sulfide", "breathing apparatus", "Windsock"],
-    "buried_utility": ["Gas line hit", "Utility Safety Partners"],
+    "buried_utility": ["Gas line hit", "Utility Safety Partners", "Ground Disturbance"],
     "power_line": ["Power line contact"],
     "confined_space": ["Confined space rescue", "retrieval line"],
     "machine": ["stays in the cab", "crane and hoist"],
@@ -146,7 +146,7 @@ def starter_emergency_text(industry: str, tmp_path: Path) -> str:
     path.write_text(starter_profile(Answers(industry=industry, effective_date=date(2026, 3, 1)), lib), encoding="utf-8")
     profile = load_profile(path, lib).profile
     ctx = build_context(profile, derive_facts(profile, lib, date(2026, 3, 2)), lib).context
-    return "\n".join([e.name + "\n" + "\n".join([*e.procedure, *e.equipment, e.drill])
+    return "\n".join([e.name + "\n" + "\n".join([*e.procedure, *e.equipment, *e.training, e.drill])
                       for s in ctx["sites"] for e in s.emergencies]
                      + [f"{c.name} {c.note}" for c in ctx["contacts"]])
 
