@@ -37,6 +37,9 @@ def line_fits(line: Line, scope: Scope) -> bool:
         return False
     if line.sites and scope.site_kind not in line.sites:
         return False
+    if line.except_tasks:  # some task must fit the line's task words and have none of its except words
+        return any((not line.tasks or _word_match(line.tasks, [t])) and not _word_match(line.except_tasks, [t])
+                   for t in scope.task_names)
     return not line.tasks or _word_match(line.tasks, scope.task_names)
 
 
