@@ -341,7 +341,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
-        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
+        keys = emergency_lines(em.training, scope) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
                  training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
