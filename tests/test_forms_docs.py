@@ -133,3 +133,65 @@ def test_sizes_follow_frequency_and_crew_within_bounds():
     assert form_sizes.ppe_inspection_rows(52).rows == 20 and form_sizes.ppe_inspection_rows(4).rows == 4
     assert form_sizes.pre_use_columns("fire_extinguisher").rows == 12 and form_sizes.pre_use_columns("vehicle").rows == 7
     assert "2 people" in form_sizes.ppe_issue_rows([3, 4]).basis
+
+
+# ---- documents a hazard or PPE item triggers, written from the profile ----------------------------------------
+
+def manifest(binder):
+    path = next(iter(binder.values()))[1]
+    return json.loads((path.parent.parent / "manifest.json").read_text())
+
+
+def test_fall_protection_plan_is_written_for_the_roofer_and_filed_under_hazard_control(binders):
+    roofing = binders["prairie-peak-roofing"]
+    d, path = roofing["PLN-012"]
+    assert d["title"] == "Fall Protection Plan" and d["element"] == "3"
+    text = body_text(path)
+    assert "Part B: site fall protection sheet" in text and "OHS Code s.140" in text
+    who = table_after(path, "Task")
+    rows = {r.cells[0].text: r.cells[2].text for r in who.rows[1:]}
+    assert "Tyler Brandt" in rows["Tear off existing roofing"]            # the workers who really do the task
+    assert "Bookkeeping, scheduling and phones" not in rows                 # the office task has no fall hazard
+    rescue = table_after(path, "Site")
+    assert all(r.cells[1].text for r in rescue.rows[1:])                    # rescuers named, or the gap said
+    findings = [w for w in manifest(roofing)["warnings"] if "PLN-012" in w["message"]]
+    assert findings and findings[0]["code"] == "document-to-complete" and findings[0]["owner"] == "Dana Whitfield"
+    assert findings[0]["due"]
+    assert not [w for w in manifest(roofing)["warnings"]
+                if w["code"] in ("document-to-write", "document-missing") and "fall protection" in w["message"].lower()]
+    # cross-references: the legislation register, the PPE policy and the evidence index point to it
+    register = Document(str(doc(roofing, "POL-003")))
+    cells = [c.text for t in register.tables for r in t.rows for c in r.cells]
+    assert any("PLN-012" in c for c in cells)
+    assert "(PLN-012)" in body_text(doc(roofing, "POL-010"))
+    index = (path.parent.parent / "evidence-index.csv").read_text()
+    assert "PLN-012 Fall Protection Plan" in index
+
+
+def test_oilfield_company_gets_respirator_noise_and_confined_space_programs(binders):
+    wellsite = binders["ridgeline-wellsite"]
+    titles = {i: d["title"] for i, (d, _) in wellsite.items() if i.startswith("PLN-01")}
+    assert titles.get("PLN-013") == "Respiratory Protection Code of Practice"
+    assert titles.get("PLN-014") == "Noise Management Program"
+    assert titles.get("PLN-015") == "Confined Space Code of Practice"
+    assert "PLN-012" not in titles                          # nobody works at height in this profile
+    resp = body_text(wellsite["PLN-013"][1])
+    assert "OHS Code s.245" in resp and "OHS Code s.250" in resp and "CSA Standard Z94.4-02" in resp
+    noise = body_text(wellsite["PLN-014"][1])
+    assert "OHS Code s.219" in noise and "exposure assessment is an open action" in noise
+    cs = wellsite["PLN-015"][1]
+    assert "Entry permit" in body_text(cs) and table_after(cs, "Time").rows[0].cells[1].text == "Oxygen (%)"
+    codes = {w["code"] for w in manifest(wellsite)["warnings"] if any(x in w["message"] for x in ("PLN-013", "PLN-014", "PLN-015"))}
+    assert codes == {"document-to-complete"}
+
+
+def test_office_company_gets_none_of_the_hazard_programs(binders):
+    assert not [i for i in binders["tiny-books"] if i in ("PLN-012", "PLN-013", "PLN-014", "PLN-015")]
+
+
+def test_new_code_sections_are_in_the_register_data_as_verified():
+    from secor_docs.library import load_library
+
+    refs = load_library().legislation.references
+    for key in ("code_s244", "code_s245", "code_s246", "code_s247", "code_s248", "code_s250", "code_s253"):
+        assert refs[key].status == "verified" and refs[key].cite == f"OHS Code s.{key[6:]}"

@@ -235,3 +235,12 @@ def test_climbing_is_described_as_climbing(binder):
     assert "Climbing and working in trees on a rope and saddle" in climber
     bucket = doc(binder, "HA-03")
     assert "Climbing and working in trees" not in bucket   # the bucket operator's falls are from the bucket
+
+
+def test_safe_work_practices_and_rules_speak_of_tree_work(binder):
+    text = docs(binder, "SWP-") + doc(binder, "POL-005")
+    for foreign in ("sharps container", "GFCI", "load chart", "cross-tie the layers", "attics, crawl spaces"):
+        assert foreign not in text, foreign
+    for own in ("Stay out of the drop zone under the tree", "never wrap it around a hand or your body",
+                "stay off and away from the truck, the chipper"):
+        assert own in text, own
