@@ -96,6 +96,12 @@ class EquipmentKind(Data):
     training: list[str] = []
     code_refs: list[str] = []
     records: str
+    # Words in an equipment item's name that say it is this kind ("two-post", "vehicle lift"); `validate` warns when a
+    # name has another kind's words and none of its own. Matched as whole words, ignoring case, hyphens and plural -s.
+    name_words: list[str] = []
+    # Words in a task name that mean the task uses the company's equipment of this kind (and needs its training);
+    # when empty, the kind key itself ("skid steer"). The item's own name always counts.
+    task_words: list[str] = []
 
 
 class Emergency(Data):

@@ -13,6 +13,7 @@ from datetime import date
 from enum import Enum
 
 from .assessment import AssessedTask, ResolvedHazard
+from .equipment_names import task_uses
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -134,7 +135,7 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
                 reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
         if task.working_alone:
             reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name):
+        for item in equipment_used(profile, task.name, library):
             for k in library.equipment[item.kind].training:
                 reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
@@ -151,13 +152,12 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     return tuple(out)
 
 
-def equipment_used(profile: Profile, task_name: str) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw") or the item's own name
-    appears in the task name. Conservative on purpose: a course is required only for a task that names the machine."""
-    name = task_name.lower()
+def equipment_used(profile: Profile, task_name: str, library: Library) -> list:
+    """The company's equipment a task names: the item's own name or its kind's task words ("skid steer", "two-post",
+    "forklift") as whole words in the task name. Conservative on purpose: a course is required only for a task that
+    names the machine, and a customer's vehicle being repaired is not the company's vehicle."""
     return [item for item in profile.equipment
-            if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name)]
+            if item.kind in library.equipment and task_uses(task_name, item.name, item.kind, library.equipment[item.kind])]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
