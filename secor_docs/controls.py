@@ -2,7 +2,7 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `not_tasks` (words no word of the task name may start with), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
-from .library import Hazard, Item, Library
+from .library import Hazard, Item, Library, Where
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -52,7 +52,7 @@ def _word_match(keywords: Iterable[str], names: Iterable[str]) -> bool:
     return any(re.search(r"(?<![a-z0-9])" + re.escape(k.lower()), n) for k in keywords for n in names)
 
 
-def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
+def fits(item: Where, setting: Setting, task_names: Iterable[str]) -> bool:
     """True when every condition of the item holds for this company and at least one of these task names."""
     if item.industries and setting.industry not in item.industries:
         return False
@@ -62,7 +62,10 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.crew and setting.people < 2:
         return False
-    return not item.tasks or _word_match(item.tasks, task_names)
+    if not (item.tasks or item.not_tasks):
+        return True
+    return any((not item.tasks or _word_match(item.tasks, [n])) and not (item.not_tasks and _word_match(item.not_tasks, [n]))
+               for n in task_names)
 
 
 def pick_items(items: Iterable[Item], setting: Setting, task_names: Iterable[str]) -> list[Item]:

@@ -28,19 +28,27 @@ def control_slug(text: str, words: int = 4) -> str:
     return "-".join(tokens[:words]) or "control"
 
 
-class Item(Data):
-    """A control, cause or rule of a library hazard, with where it applies.
-
-    Every condition given must hold; within one condition any listed value is enough. A plain string in the data
-    file is an item with no conditions: general wording that is true for any trade.
-    """
-    text: str
-    id: str = ""  # short id, unique within its hazard; derived from the text when not given
+class Where(Data):
+    """Where a library item applies. Every condition given must hold; within one condition any listed value is enough."""
     industries: list[str] = []   # company.industry keys
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
+    not_tasks: list[str] = []    # ...and no word of the task name starts with one of these ("road test": not fleet driving)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
+
+    @property
+    def general(self) -> bool:
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.not_tasks or self.crew)
+
+
+class Item(Where):
+    """A control, cause or rule of a library hazard, with where it applies.
+
+    A plain string in the data file is an item with no conditions: general wording that is true for any trade.
+    """
+    text: str
+    id: str = ""  # short id, unique within its hazard; derived from the text when not given
 
     @model_validator(mode="before")
     @classmethod
@@ -48,10 +56,6 @@ class Item(Data):
         if isinstance(value, str):
             return {"text": value}
         return value
-
-    @property
-    def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.crew)
 
     @property
     def slug(self) -> str:
@@ -70,6 +74,18 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
+class TrainingNeed(Where):
+    """A course a hazard calls for, with where: a plain key applies to every task with the hazard."""
+    key: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_key(cls, value):
+        if isinstance(value, str):
+            return {"key": value}
+        return value
+
+
 class Hazard(Data):
     name: str
     description: str
@@ -80,7 +96,7 @@ class Hazard(Data):
     residual: Rating
     check: str
     code_refs: list[str]
-    training: list[str]
+    training: list[TrainingNeed]
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
@@ -122,6 +138,14 @@ class Course(Data):
     note: str | None = None
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
+    # A course for the wearers of a PPE item: required exactly for the tasks whose PPE names one of `ppe_words` and
+    # none of `ppe_unless` (case ignored), whatever hazards list it.
+    ppe_words: list[str] = []
+    ppe_unless: list[str] = []
+
+    def worn_for(self, ppe_item: str) -> bool:
+        item = ppe_item.lower()
+        return any(w.lower() in item for w in self.ppe_words) and not any(w.lower() in item for w in self.ppe_unless)
 
 
 class IndustryTask(Data):
@@ -185,6 +209,7 @@ class TriggerWhen(Data):
     equipment: list[str] = []
     hazards: list[str] = []
     ppe_words: list[str] = []
+    ppe_unless: list[str] = []     # PPE items with one of these words do not count ("when the SDS calls for one")
     task_words: list[str] = []
     library_tasks: list[str] = []
 
@@ -312,7 +337,7 @@ def _check_references(lib: Library) -> None:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
-        need("training", h.training, lib.training, f"hazard {key}")
+        need("training", [n.key for n in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")

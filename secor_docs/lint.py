@@ -44,9 +44,10 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
         if not holders:
             continue
         for j, task in enumerate(pos.tasks):
-            needed = []
-            for key in task.hazards:
-                needed += [k for k in built.hazards[key].training if k not in needed]
+            needed = []   # the courses the task's hazards call for in this task
+            assessed = next(t for t in built.tasks if t.position_id == pos.id and t.name == task.name)
+            for h in assessed.hazards:
+                needed += [k for k in h.training if k not in needed]
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from .assessment import AssessedTask, ResolvedHazard
+from .assessment import AssessedTask, ResolvedHazard, assess_task
 from .equipment_names import task_uses
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
+from .procedures import procedure_for, task_ppe
 
 EXPIRY_WARNING_DAYS = 60
 FIRST_AID_RANK = {"basic": 1, "intermediate": 2, "advanced": 3}
@@ -127,12 +128,18 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
+    worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
     for task in pos.tasks:
-        for hk in task.hazards:
-            for k in hazards[hk].training:
-                if k == "working_alone" and not task.working_alone:
-                    continue
-                reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+        assessed = assess_task(profile, library, hazards, pos, task)   # the courses each hazard calls for in this task
+        for h in assessed.hazards:
+            for k in h.training:
+                if (k == "working_alone" and not task.working_alone) or k in worn_courses:
+                    continue   # PPE courses follow the PPE the task really needs (below)
+                reasons.setdefault(k, []).append(f"{task.name}: {h.name}")
+        for item, hk, _ in task_ppe(assessed.hazards, procedure_for(task, profile.company.industry, library)):
+            for k, course in worn_courses.items():
+                if course.worn_for(item):
+                    reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name} ({item[:1].lower()}{item[1:]})")
         if task.working_alone:
             reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
         for item in equipment_used(profile, task.name, library):

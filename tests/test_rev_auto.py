@@ -122,3 +122,117 @@ def test_customer_vehicles_in_a_task_name_are_not_the_shop_truck(fixed):
 def test_a_task_uses_equipment_it_names(task, item, kind, used):
     lib = load_library()
     assert task_uses(task, item, kind, lib.equipment[kind]) is used
+
+
+# ---- road tests of customers' vehicles: controls for that, not fleet driving -------------------------------------
+
+FLEET = ["Journey plan for trips over 2 hours", "winter tires (mountain-snowflake symbol)", "GPS tracking or telematics",
+         "break of at least 15 minutes every 2 hours", "Cargo restrained", "high-visibility vest in each vehicle",
+         "Defensive driving training for regular drivers", "Cut unnecessary trips"]
+
+
+def test_road_test_gets_road_test_controls_not_fleet_controls(fixed):
+    owner = doc(fixed, "HA-01")
+    for expected in ("checks brakes (pedal and fluid), steering, tires and wheel-nut torque in the bay",
+                     "Only registered, plated vehicles are road-tested", "garage insurance",
+                     "valid licence of the right class", "set road-test route",
+                     "postponed or shortened in snow, ice, fog or darkness"):
+        assert expected in owner, expected
+    for foreign in FLEET:
+        assert foreign not in owner, foreign
+    practice = doc(fixed, "SWP-04")
+    assert "Before a road test, check brakes, steering, tires and wheel-nut torque in the bay" in practice
+    for foreign in ("Carry the winter emergency kit", "Take a break at least every 2 hours", "long or remote trips",
+                    "pre-trip walk-around"):
+        assert foreign not in practice, foreign
+
+
+def test_road_tests_need_no_fleet_driving_courses(fixed):
+    row = person_row(doc(fixed, "REC-050"), "Rick Oyelaran")
+    assert "Defensive Driving" not in row and "Fatigue Management" not in row
+
+
+def test_a_fleet_driving_task_keeps_its_fleet_controls_and_courses(tmp_path):
+    text = PROFILE.read_text(encoding="utf-8").replace(
+        '{name: "Road tests of customer vehicles", hazards: [vehicle_driving]}',
+        '{name: "Road tests of customer vehicles", hazards: [vehicle_driving]}\n'
+        '      - {name: "Drive the shop truck to parts suppliers", hazards: [vehicle_driving]}')
+    docs = build(text, tmp_path)
+    owner = doc(docs, "HA-01")
+    assert "Journey plan for trips over 2 hours" in owner and "set road-test route" in owner
+    row = person_row(doc(docs, "REC-050"), "Rick Oyelaran")
+    assert "Defensive Driving" in row and "Fatigue Management" in row
+    assert "Drive the shop truck to parts suppliers: Driving for work" in doc(docs, "REC-050")
+
+
+# ---- training: every course explained by a task and hazard, none the tasks do not call for ------------------------
+
+# What the review profile's tasks really call for, person by person (first aid: Sasha is the designated first aider).
+EXPECTED_COURSES = {
+    "Rick Oyelaran": {"Company Health and Safety Orientation", "Violence and Harassment Prevention", "WHMIS",
+                      "Working Alone Procedure", "Supervisor Safety Leadership"},
+    "Ben Whitehorse": {"Company Health and Safety Orientation", "Violence and Harassment Prevention",
+                       "Vehicle Hoist Operation", "WHMIS", "Hot Work and Fire Watch", "Welding and Cutting Safety",
+                       "Portable Fire Extinguisher Use", "Hearing Conservation", "Hand and Power Tool Safety",
+                       "Tire and Wheel Service", "Safe Lifting and Manual Handling"},
+    "Maria Gomez": {"Company Health and Safety Orientation", "Violence and Harassment Prevention",
+                    "Workstation Ergonomics"},
+}
+
+
+def _courses(matrix: str, name: str) -> set[str]:
+    line = next(l for l in person_row(matrix, name).splitlines() if "GAPS:" in l)
+    return set(line.split("GAPS: ", 1)[1].split(", "))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COURSES))
+def test_the_training_matrix_requires_what_the_tasks_call_for(fixed, name):
+    assert _courses(doc(fixed, "REC-050"), name) == EXPECTED_COURSES[name]
+
+
+def test_every_required_course_names_its_task_and_hazard_and_law_its_citation(fixed):
+    matrix = doc(fixed, "REC-050")
+    reasons = [l for l in matrix.splitlines() if l.startswith(("Law (", "Company policy:"))]
+    assert len(reasons) >= 20
+    for line in reasons:
+        if line.startswith("Law ("):
+            assert line.startswith(("Law (OHS Code", "Law (OHS Act")), line     # the citation, always
+        because = line.split(": ", 1)[1]
+        assert any(word in because for word in ("every worker", "designated first aider", "owner who directs",
+                                                 "done alone", "Lifting vehicles", "Brake and exhaust",
+                                                 "Tire changes", "Front counter", "Evening diagnostics",
+                                                 "Road tests")), line
+    assert "Tire changes and wheel balancing: Pressurized systems and compressed gases" in matrix
+    assert "Pressure Systems Safety" not in matrix          # an industrial course, not the tire bay's
+
+
+def _with_task(task: str) -> str:
+    return PROFILE.read_text(encoding="utf-8").replace("kind: forklift}", "kind: vehicle_hoist}").replace(
+        '      - {name: "Tire changes and wheel balancing"', f"      - {task}\n" + '      - {name: "Tire changes and wheel balancing"')
+
+
+def test_fit_testing_exactly_where_a_task_needs_a_tight_fitting_respirator(tmp_path, fixed):
+    # Brake work with wet cleaning, and chemicals whose SDS "may" call for a respirator: no fit test.
+    assert "Respiratory Protection and Fit Testing" not in doc(fixed, "REC-050")
+    assert "tasks require respirators" not in doc(fixed, "POL-003")       # no respiratory code of practice either
+    docs = build(_with_task('{name: "Spray primer on repaired panels", hazards: [chemical_exposure]}'), tmp_path)
+    matrix = doc(docs, "REC-050")
+    for tech in ("Sasha Petrenko", "Ben Whitehorse"):
+        assert "Respiratory Protection and Fit Testing" in _courses(matrix, tech)
+    for other in ("Rick Oyelaran", "Maria Gomez"):
+        assert "Respiratory Protection and Fit Testing" not in _courses(matrix, other)
+    assert "tasks require respirators" in doc(docs, "POL-003")
+    assert ("Law (OHS Code Part 18): Spray primer on repaired panels: Hazardous chemical exposure "
+            "(half-facepiece respirator") in matrix
+
+
+def test_ladder_use_alone_needs_ladder_training_not_fall_protection(tmp_path):
+    docs = build(_with_task('{name: "Change shop lights from a stepladder", hazards: [ladder_use]}'), tmp_path)
+    tech = _courses(doc(docs, "REC-050"), "Ben Whitehorse")
+    assert "Ladder Safety" in tech and "Fall Protection" not in tech
+
+
+def test_work_at_height_still_needs_fall_protection(tmp_path):
+    docs = build(_with_task('{name: "Clear snow from the shop roof", hazards: [fall_from_height, ladder_use]}'), tmp_path)
+    tech = _courses(doc(docs, "REC-050"), "Ben Whitehorse")
+    assert {"Ladder Safety", "Fall Protection"} <= tech
