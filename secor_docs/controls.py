@@ -2,7 +2,8 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), `not_tasks` (words no word of the task name may start with), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `not_tasks` (words no word of the task name may start with), `uses`/`not_uses` (the task uses, or does not use, the
+company's equipment of these kinds), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -16,7 +17,8 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
-from .library import Hazard, Item, Library, Where
+from .equipment_names import task_uses
+from .library import Hazard, Item, Library, Where, load_library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -32,11 +34,19 @@ class Setting:
     site_kinds: frozenset[str]
     equipment: frozenset[str]
     people: int = 2
+    items: tuple[tuple[str, str], ...] = ()   # (name, kind) of each equipment item, for `uses`
 
     @classmethod
     def of(cls, profile: Profile) -> "Setting":
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
-                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None))
+                   frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
+                   tuple((e.name, e.kind) for e in profile.equipment))
+
+    def task_uses(self, task_name: str, kinds: Iterable[str]) -> bool:
+        """The task names an item of one of these kinds, or its kind's task words (equipment_names.task_uses)."""
+        library = load_library()
+        return any(kind in kinds and kind in library.equipment and task_uses(task_name, name, kind, library.equipment[kind])
+                   for name, kind in self.items)
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,11 @@ def fits(item: Where, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.crew and setting.people < 2:
         return False
-    if not (item.tasks or item.not_tasks):
+    if not (item.tasks or item.not_tasks or item.uses or item.not_uses):
         return True
     return any((not item.tasks or _word_match(item.tasks, [n])) and not (item.not_tasks and _word_match(item.not_tasks, [n]))
+               and (not item.uses or setting.task_uses(n, item.uses))
+               and not (item.not_uses and setting.task_uses(n, item.not_uses))
                for n in task_names)
 
 
@@ -110,8 +122,8 @@ def controls_for_task(profile: Profile, task: Task, hazard_key: str, hazard: Haz
     out = []
     for level, item in all_controls(hazard):
         named_here = any(matches(r, hazard_key, item) for r in own)
-        if not (named_here or fits(item, setting, [task.name])):
-            continue
+        if not (named_here or (fits(item, setting, [task.name]) and not (item.crew and task.working_alone))):
+            continue   # a control that needs a second person does not fit a task done alone
         confirmed = accept or named_here or any(matches(r, hazard_key, item) for r in company_wide)
         out.append(PickedControl(control_id(hazard_key, item), level, item.text, confirmed))
     return out

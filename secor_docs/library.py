@@ -35,11 +35,14 @@ class Where(Data):
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
     not_tasks: list[str] = []    # ...and no word of the task name starts with one of these ("road test": not fleet driving)
+    uses: list[str] = []         # the task uses the company's equipment of one of these kinds (names the item or kind)
+    not_uses: list[str] = []     # ...and uses none of these kinds (crane rigging is not for a vehicle on a hoist)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @property
     def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.not_tasks or self.crew)
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.not_tasks or self.uses
+                    or self.not_uses or self.crew)
 
 
 class Item(Where):
@@ -335,7 +338,7 @@ def _check_references(lib: Library) -> None:
                 seen_ids.add(c.slug)
         for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
-            need("equipment kind", item.equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", [*item.equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", [n.key for n in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")

@@ -236,3 +236,47 @@ def test_work_at_height_still_needs_fall_protection(tmp_path):
     docs = build(_with_task('{name: "Clear snow from the shop roof", hazards: [fall_from_height, ladder_use]}'), tmp_path)
     tech = _courses(doc(docs, "REC-050"), "Ben Whitehorse")
     assert {"Ladder Safety", "Fall Protection"} <= tech
+
+
+# ---- the rest of the auditor's read: controls that belong to an auto shop ---------------------------------------
+
+CRANE = ["Tag lines", "signaller", "outriggers", "Rigging inspected", "no one under a suspended load",
+         "delivery route so loads never pass over workers", "Dump box props", "remote grease points",
+         "Emergency stop within easy reach"]
+
+
+def test_hoist_task_gets_hoist_controls_not_crane_rigging(fixed):
+    tech = doc(fixed, "HA-02")
+    for expected in ("lowered onto its mechanical locks before anyone goes underneath", "shake-tested",
+                     "vehicle maker's lift points", "Tall safety stands", "transmission jack",
+                     "Hands and feet kept clear of the hoist arms"):
+        assert expected in tech, expected
+    for foreign in CRANE:
+        assert foreign not in tech, foreign
+
+
+def test_a_crane_task_keeps_its_rigging_controls(tmp_path):
+    text = _with_task('{name: "Lift engines with the shop crane", hazards: [overhead_loads]}')
+    tech = doc(build(text, tmp_path), "HA-02")
+    assert "Tag lines long enough" in tech and "Rigging inspected before each use" in tech
+
+
+def test_shop_exhaust_brake_dust_and_used_fluids(fixed):
+    owner, tech = doc(fixed, "HA-01"), doc(fixed, "HA-02")
+    assert "Tailpipe exhaust extraction hose on every vehicle run indoors" in owner
+    assert "carbon monoxide" in owner
+    assert "Brake dust cleaned with a wet method" in tech          # the brake task only
+    assert "Brake dust cleaned with a wet method" not in owner
+    assert "licensed waste carrier or used oil recycler" in tech
+
+
+def test_no_spotter_for_a_task_done_alone(fixed):
+    owner = doc(fixed, "HA-01")
+    assert "Evening diagnostics and repairs alone" in owner
+    assert "Spotter and radio contact" not in owner
+
+
+def test_starter_auto_shop_lists_hoist_and_tire_equipment():
+    lib = load_library()
+    kinds = {e.kind for e in lib.industries["auto_repair"].equipment}
+    assert {"vehicle_hoist", "tire_service", "vehicle_jack"} <= kinds and "forklift" not in kinds
