@@ -121,7 +121,7 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
         out[key] = ResolvedHazard(
             key, h.name, h.description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            h.check, tuple(h.code_refs), tuple(n.key for n in pick_items(h.training, setting, names)), tuple(h.emergencies),
+            h.check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
             tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
@@ -147,16 +147,20 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
         return h
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
-    training = tuple(n.key for n in lib.training if fits(n, setting, [task.name]))
     practice = tuple(i.text for i in lib.safe_work_practice if fits(i, setting, [task.name]))
-    return replace(h, picked=picked, causes=causes or h.causes, training=training, safe_work_practice=practice)
+    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
+                   safe_work_practice=practice)
+
+
+def task_hazards(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task) -> tuple[ResolvedHazard, ...]:
+    """A task's hazards as it meets them: the controls, causes, courses and rules that fit the task."""
+    setting = Setting.of(profile)
+    return tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
 
 
 def assess_task(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], position, task) -> AssessedTask:
-    """One task with its hazards as it meets them: the controls, causes, courses and rules that fit the task."""
-    setting = Setting.of(profile)
     steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
-    own = tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
+    own = task_hazards(profile, library, hazards, task)
     return AssessedTask(position.id, position.title, task.name, own, task.critical, task.working_alone, steps)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
+from .scope import Scope, lines as emergency_lines
+from .site_checklist import site_checklist
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
@@ -20,7 +22,7 @@ from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
 from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
 from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
 from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
-                          position_requirements, training_status)
+                          position_requirements, task_training, training_status)
 from .risk import Matrix, Risk
 
 ROLE_TITLES = {"owner": "Owner", "manager": "Manager", "supervisor": "Supervisor", "worker": "Worker"}
@@ -192,6 +194,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             last_phase = st.phase
         return steps
 
+    profile_task = {(pos.id, task.name): task for pos in profile.positions for task in pos.tasks}
+
     def task_view(t: AssessedTask, index: int, sjp: str = "") -> View:
         proc = task_procedures.get((t.position_id, t.name))
         steps = step_views(t, proc)
@@ -213,7 +217,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  procedure_due=(facts.as_of + timedelta(days=PROCEDURE_DUE_DAYS)) if t in critical and proc is None else "",
                  checked_by=checker_for(t.position_id),
                  ppe=sorted({r.item for r in ppe_rows}), ppe_rows=ppe_rows,
-                 training=sorted({library.training[k].name for h in t.hazards for k in h.training if k in library.training}),
+                 training=sorted({library.training[k].name for k in task_training(profile, library, hazards, profile_task[(t.position_id, t.name)])
+                                  if k in library.training}),
                  people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
                  priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
 
@@ -294,28 +299,20 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         return View(**{**vars(top), "gaps": gaps, "met": not gaps and all(s.met for s in shifts), "assigned": assigned,
                        "holders": holders}), shifts
 
-    def emergency_view(key: str) -> View:
+    def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
-        return v(key=key, name=em.name, description=em.description, procedure=list(em.procedure),
-                 equipment=list(em.equipment), training=[library.training[k].name for k in em.training if k in library.training],
-                 drill=em.drill, label=em.name)
+        return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
+                 equipment=emergency_lines(em.equipment, scope),
+                 training=[library.training[k].name for k in em.training if k in library.training],
+                 drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        industry = profile.company.industry
-
-        def fits(item) -> bool:  # an item tagged with industries is printed only for those trades
-            return isinstance(item, str) or industry in item.get("industries", [])
-
-        areas = [v(area=a["area"], items=[i if isinstance(i, str) else i["text"] for i in a["items"] if fits(i)])
-                 for a in checklists.get("site_kinds", {}).get(site.kind, [])]
-        areas = [a for a in areas if a.items]
-        for hk in used_keys:
-            lines = [i if isinstance(i, str) else i["text"] for i in checklists.get("hazard_items", {}).get(hk) or [] if fits(i)]
-            if lines:
-                areas.append(v(area=hazards[hk].name, items=lines))
-        return areas
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in used_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, used_keys), hazard_tasks,
+                               {hk: hazards[hk].name for hk in used_keys})
+        return [v(area=a.area, items=list(a.items)) for a in areas]
 
     def responders_for(site) -> list[View]:
         rows = []
@@ -341,7 +338,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             hazard_class=site.hazard_class, hazard_class_title=site.hazard_class.title(),
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
-            distance_class=dist, muster_point=muster, emergencies=[emergency_view(k) for k in obligations.emergencies[site.name]],
+            distance_class=dist, muster_point=muster,
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, facts.hazards_used)) for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
             people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
@@ -379,7 +377,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
                 framework=framework.get("name", ""))
-    contacts = [v(name=c.name, phone=c.phone, note=c.note) for c in library.legislation.contacts.values()]
+    contacts = [v(name=c.name, phone=c.phone, note=c.note) for c in library.legislation.contacts.values()
+                if not c.hazards or set(c.hazards) & set(facts.hazards_used)]
     contacts += [v(name=c.name, phone=c.phone, note="") for c in profile.emergency_contacts]
     company = profile.company
     representative = by_name.get(facts.representative) if facts.representative else None

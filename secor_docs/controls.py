@@ -2,8 +2,9 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), `not_tasks` (words no word of the task name may start with), `uses`/`not_uses` (the task uses, or does not use, the
-company's equipment of these kinds), and `crew: true` for controls that need two or more people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `except_industries` and `except_tasks` (not there), `uses`/`not_uses` (the task uses,
+or does not use, the company's equipment of these kinds), and `crew: true` for controls that need two or more
+people. Every condition given must hold; within a condition any listed value is enough.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -18,7 +19,7 @@ from typing import Iterable
 
 from .findings import Finding, Severity
 from .equipment_names import task_uses
-from .library import Hazard, Item, Library, Where, load_library
+from .library import Hazard, Item, Library, load_library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -62,9 +63,11 @@ def _word_match(keywords: Iterable[str], names: Iterable[str]) -> bool:
     return any(re.search(r"(?<![a-z0-9])" + re.escape(k.lower()), n) for k in keywords for n in names)
 
 
-def fits(item: Where, setting: Setting, task_names: Iterable[str]) -> bool:
+def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
     """True when every condition of the item holds for this company and at least one of these task names."""
     if item.industries and setting.industry not in item.industries:
+        return False
+    if setting.industry in item.except_industries:
         return False
     if item.sites and not setting.site_kinds & set(item.sites):
         return False
@@ -72,9 +75,11 @@ def fits(item: Where, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.crew and setting.people < 2:
         return False
-    if not (item.tasks or item.not_tasks or item.uses or item.not_uses):
+    if not (item.tasks or item.except_tasks or item.uses or item.not_uses):
         return True
-    return any((not item.tasks or _word_match(item.tasks, [n])) and not (item.not_tasks and _word_match(item.not_tasks, [n]))
+    # per task name: the item fits when one of the names meets every task condition
+    return any((not item.tasks or _word_match(item.tasks, [n]))
+               and not (item.except_tasks and _word_match(item.except_tasks, [n]))
                and (not item.uses or setting.task_uses(n, item.uses))
                and not (item.not_uses and setting.task_uses(n, item.not_uses))
                for n in task_names)

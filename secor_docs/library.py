@@ -28,30 +28,23 @@ def control_slug(text: str, words: int = 4) -> str:
     return "-".join(tokens[:words]) or "control"
 
 
-class Where(Data):
-    """Where a library item applies. Every condition given must hold; within one condition any listed value is enough."""
+class Item(Data):
+    """A control, cause or rule of a library hazard, with where it applies.
+
+    Every condition given must hold; within one condition any listed value is enough. A plain string in the data
+    file is an item with no conditions: general wording that is true for any trade.
+    """
+    text: str
+    id: str = ""  # short id, unique within its hazard; derived from the text when not given
     industries: list[str] = []   # company.industry keys
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # any company site of these kinds
     equipment: list[str] = []    # the company has equipment of any of these kinds
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
-    not_tasks: list[str] = []    # ...and no word of the task name starts with one of these ("road test": not fleet driving)
+    except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
+    except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
     uses: list[str] = []         # the task uses the company's equipment of one of these kinds (names the item or kind)
     not_uses: list[str] = []     # ...and uses none of these kinds (crane rigging is not for a vehicle on a hoist)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
-
-    @property
-    def general(self) -> bool:
-        return not (self.industries or self.sites or self.equipment or self.tasks or self.not_tasks or self.uses
-                    or self.not_uses or self.crew)
-
-
-class Item(Where):
-    """A control, cause or rule of a library hazard, with where it applies.
-
-    A plain string in the data file is an item with no conditions: general wording that is true for any trade.
-    """
-    text: str
-    id: str = ""  # short id, unique within its hazard; derived from the text when not given
 
     @model_validator(mode="before")
     @classmethod
@@ -59,6 +52,11 @@ class Item(Where):
         if isinstance(value, str):
             return {"text": value}
         return value
+
+    @property
+    def general(self) -> bool:
+        return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
+                    or self.except_tasks or self.uses or self.not_uses or self.crew)
 
     @property
     def slug(self) -> str:
@@ -77,18 +75,6 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
-class TrainingNeed(Where):
-    """A course a hazard calls for, with where: a plain key applies to every task with the hazard."""
-    key: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_key(cls, value):
-        if isinstance(value, str):
-            return {"key": value}
-        return value
-
-
 class Hazard(Data):
     name: str
     description: str
@@ -99,10 +85,17 @@ class Hazard(Data):
     residual: Rating
     check: str
     code_refs: list[str]
-    training: list[TrainingNeed]
+    # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
+    # a course is required only for the tasks that really call for it (soldering is not welding)
+    training: list[Item]
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+
+    def training_for(self, setting, task_names) -> tuple[str, ...]:
+        """The training keys that fit this company setting and at least one of these task names."""
+        from .controls import pick_items  # controls imports this module
+        return tuple(dict.fromkeys(i.text for i in pick_items(self.training, setting, task_names)))
 
 
 class EquipmentKind(Data):
@@ -123,14 +116,45 @@ class EquipmentKind(Data):
     task_words: list[str] = []
 
 
+class Line(Data):
+    """A line of an emergency page (procedure step, equipment item, drill part) with where it applies.
+
+    Every condition given must hold; within one condition any listed value is enough. A plain string is a line
+    with no conditions, true for any company that has the emergency.
+    """
+    text: str
+    hazards: list[str] = []      # the company's tasks involve any of these hazard keys
+    equipment: list[str] = []    # the company has equipment of any of these kinds
+    industries: list[str] = []   # company.industry keys
+    sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
+    tasks: list[str] = []        # a word in one of the company's task names starts with one of these
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value):
+        if isinstance(value, str):
+            return {"text": value}
+        return value
+
+
+class CausedBy(Data):
+    """What about a company brings an emergency into its plan: any one listed value is enough."""
+    hazards: list[str] = []
+    equipment: list[str] = []
+    industries: list[str] = []
+    tasks: list[str] = []
+
+
 class Emergency(Data):
     name: str
     description: str
-    applies_to_site_kinds: list[str] = []
-    procedure: list[str]
-    equipment: list[str] = []
+    applies_to_site_kinds: list[str] = []   # any company's site of these kinds can have it
+    caused_by: CausedBy = CausedBy()        # at other sites, only a company whose work can cause it
+    procedure: list[Line]
+    equipment: list[Line] = []
     training: list[str] = []
     drill: str
+    drill_more: list[Line] = []             # drill parts that apply only where their conditions hold
 
 
 class Course(Data):
@@ -141,6 +165,7 @@ class Course(Data):
     note: str | None = None
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
+    covers: list[str] = []    # courses this one includes for the same task (not required again beside it)
     # A course for the wearers of a PPE item: required exactly for the tasks whose PPE names one of `ppe_words` and
     # none of `ppe_unless` (case ignored), whatever hazards list it.
     ppe_words: list[str] = []
@@ -246,6 +271,7 @@ class Contact(Data):
     name: str
     phone: str
     note: str = ""
+    hazards: list[str] = []   # listed only for companies whose tasks involve one of these hazards
 
 
 class Legislation(Data):
@@ -336,11 +362,12 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
+            need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", [*item.equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
-        need("training", [n.key for n in h.training], lib.training, f"hazard {key}")
+        need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")
@@ -348,6 +375,12 @@ def _check_references(lib: Library) -> None:
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
         need("training", em.training, lib.training, f"emergency {key}")
+        lines = [*em.procedure, *em.equipment, *em.drill_more]
+        need("hazard", em.caused_by.hazards + [h for ln in lines for h in ln.hazards], lib.hazards, f"emergency {key}")
+        need("equipment kind", em.caused_by.equipment + [e for ln in lines for e in ln.equipment], lib.equipment, f"emergency {key}")
+        need("industry", em.caused_by.industries + [i for ln in lines for i in ln.industries], lib.industries, f"emergency {key}")
+    for key, course in lib.training.items():
+        need("training", course.covers, lib.training, f"training {key} covers")
     for key, ind in lib.industries.items():
         for pos in ind.positions:
             for task in pos.tasks:
@@ -355,6 +388,23 @@ def _check_references(lib: Library) -> None:
                 need("library task", [task.library_task] if task.library_task else [], lib.tasks, f"industry {key} position {pos.id}")
         need("equipment", [e.kind for e in ind.equipment], lib.equipment, f"industry {key}")
         need("emergency", ind.emergencies, lib.emergencies, f"industry {key}")
+    checklist_items = [(f"site checklist {kind}", i) for kind, areas in lib.site_checklists.get("site_kinds", {}).items()
+                       for a in areas for i in a["items"]]
+    checklist_items += [(f"site checklist hazard {hk}", i) for hk, items in lib.site_checklists.get("hazard_items", {}).items()
+                        for i in items or []]
+    for owner, raw in checklist_items:
+        try:
+            line = Line.model_validate(raw)
+        except ValidationError as e:
+            problems.append(f"{owner}: {e.errors()[0]['msg']} in {raw!r:.60}")
+            continue
+        need("hazard", line.hazards, lib.hazards, owner)
+        need("equipment kind", line.equipment, lib.equipment, owner)
+        need("industry", line.industries, lib.industries, owner)
+    for key in lib.site_checklists.get("hazard_items", {}):
+        need("hazard", [key], lib.hazards, "site checklist hazard_items")
+    for key, c in lib.legislation.contacts.items():
+        need("hazard", c.hazards, lib.hazards, f"contact {key}")
     for key, tr in lib.triggers.items():
         need("legislation reference", tr.references, refs, f"trigger {key}")
         need("industry", tr.when.industries, lib.industries, f"trigger {key}")

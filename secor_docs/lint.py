@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .context import Built
+from .controls import Setting
 from .equipment_names import kind_mismatch
 from .facts import Facts
 from .obligations import TrainingState
@@ -38,16 +39,19 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
     training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
-    courses = load_library().training
+    library = load_library()
+    courses = library.training
+    setting = Setting.of(profile)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:
             continue
         for j, task in enumerate(pos.tasks):
-            needed = []   # the courses the task's hazards call for in this task
-            assessed = next(t for t in built.tasks if t.position_id == pos.id and t.name == task.name)
-            for h in assessed.hazards:
-                needed += [k for k in h.training if k not in needed]
+            needed = []
+            for key in task.hazards:
+                h = built.hazards[key]
+                keys = h.training if h.custom or key not in library.hazards else library.hazards[key].training_for(setting, [task.name])
+                needed += [k for k in keys if k not in needed]
             for key in needed:
                 course = courses.get(key)
                 if course is None or not course.legal or key in COMPANY_DELIVERED:
@@ -58,9 +62,9 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
                     what = "has expired for everyone holding it" if expired and len(expired) == len(statuses) else "is held by nobody who does it"
                     found.append(Warning_(("positions", i, "tasks", j, "hazards"), f"task '{task.name}' needs '{course.name}' training, which {what}"))
     for i, item in enumerate(profile.equipment):
-        hint = kind_mismatch(item.name, item.kind, load_library())
+        hint = kind_mismatch(item.name, item.kind, library)
         if hint is not None:
-            given, likely = load_library().equipment[item.kind].name, load_library().equipment[hint.kind].name
+            given, likely = library.equipment[item.kind].name, library.equipment[hint.kind].name
             found.append(Warning_(("equipment", i, "kind"),
                                   f"'{item.name}' is entered as kind '{item.kind}' ({given}), but its name says "
                                   f"'{hint.word}', which suggests kind '{hint.kind}' ({likely}); the checklist, training "

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from .assessment import AssessedTask, ResolvedHazard, assess_task
+from .assessment import AssessedTask, ResolvedHazard, task_hazards
+from .controls import Setting
+from .emergency_plan import Scope, emergencies_for_site
 from .equipment_names import task_uses
 from .facts import Facts, is_current
 from .library import Library
@@ -127,24 +129,11 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
+    setting = Setting.of(profile)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
-    worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
     for task in pos.tasks:
-        assessed = assess_task(profile, library, hazards, pos, task)   # the courses each hazard calls for in this task
-        for h in assessed.hazards:
-            for k in h.training:
-                if (k == "working_alone" and not task.working_alone) or k in worn_courses:
-                    continue   # PPE courses follow the PPE the task really needs (below)
-                reasons.setdefault(k, []).append(f"{task.name}: {h.name}")
-        for item, hk, _ in task_ppe(assessed.hazards, procedure_for(task, profile.company.industry, library)):
-            for k, course in worn_courses.items():
-                if course.worn_for(item):
-                    reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name} ({item[:1].lower()}{item[1:]})")
-        if task.working_alone:
-            reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
-        for item in equipment_used(profile, task.name, library):
-            for k in library.equipment[item.kind].training:
-                reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+        for k, why in task_training(profile, library, hazards, task, setting).items():
+            reasons.setdefault(k, []).extend(why)
     if facts.whmis and any(hazards[hk].whmis for t in pos.tasks for hk in t.hazards):
         reasons.setdefault("whmis", []).append("hazardous products used in the tasks")
     roles = role_keys(person, facts) if person is not None else {}
@@ -157,6 +146,36 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
         basis, cite = _basis(k, library)
         out.append(Requirement(k, basis, cite, tuple(dict.fromkeys(why))))
     return tuple(out)
+
+
+def task_training(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
+                  setting: Setting | None = None) -> dict[str, list[str]]:
+    """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
+    A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
+    covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
+    setting = setting or Setting.of(profile)
+    reasons: dict[str, list[str]] = {}
+    worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
+    for hk in task.hazards:
+        lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
+        keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
+        for k in keys:
+            if (k == "working_alone" and not task.working_alone) or k in worn_courses:
+                continue   # PPE courses follow the PPE the task really needs (below)
+            reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if worn_courses:   # e.g. fit testing exactly where the task's PPE is a tight-fitting respirator
+        own = task_hazards(profile, library, hazards, task)
+        for item, hk, _ in task_ppe(own, procedure_for(task, profile.company.industry, library)):
+            for k, course in worn_courses.items():
+                if course.worn_for(item):
+                    reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name} ({item[:1].lower()}{item[1:]})")
+    if task.working_alone:
+        reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
+    for item in equipment_used(profile, task.name, library):
+        for k in library.equipment[item.kind].training:
+            reasons.setdefault(k, []).append(f"{task.name}: {item.name}")
+    covered = {c for k in reasons if k in library.training for c in library.training[k].covers}
+    return {k: why for k, why in reasons.items() if k not in covered}
 
 
 def equipment_used(profile: Profile, task_name: str, library: Library) -> list:
@@ -327,17 +346,15 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
-def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts) -> tuple[str, ...]:
+def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
+                     profile: Profile) -> tuple[str, ...]:
+    """The profile's own list for the site, else what the site kind and the company's work can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
-        keys = [k for k, em in library.emergencies.items() if site.kind in em.applies_to_site_kinds]
-        for hk in facts.hazards_used:
-            for ek in hazards[hk].emergencies:
-                if ek not in keys:
-                    keys.append(ek)
-        if facts.working_alone and "missing_worker" in library.emergencies and "missing_worker" not in keys:
-            keys.append("missing_worker")
+        scope = Scope.of(profile, site.kind, facts.hazards_used)
+        keys = emergencies_for_site(library, scope, [ek for hk in facts.hazards_used for ek in hazards[hk].emergencies],
+                                    facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
 
 
@@ -474,7 +491,7 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile) for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,

@@ -172,7 +172,7 @@ EXPECTED_COURSES = {
     "Rick Oyelaran": {"Company Health and Safety Orientation", "Violence and Harassment Prevention", "WHMIS",
                       "Working Alone Procedure", "Supervisor Safety Leadership"},
     "Ben Whitehorse": {"Company Health and Safety Orientation", "Violence and Harassment Prevention",
-                       "Vehicle Hoist Operation", "WHMIS", "Hot Work and Fire Watch", "Welding and Cutting Safety",
+                       "Vehicle Hoist Operation", "WHMIS", "Hot Work and Fire Watch",
                        "Portable Fire Extinguisher Use", "Hearing Conservation", "Hand and Power Tool Safety",
                        "Tire and Wheel Service", "Safe Lifting and Manual Handling"},
     "Maria Gomez": {"Company Health and Safety Orientation", "Violence and Harassment Prevention",

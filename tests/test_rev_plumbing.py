@@ -1,0 +1,112 @@
+"""Auditor review of a plumbing, gasfitting and HVAC service company nobody tuned the library for (issue 14).
+
+tests/profiles/rev-plumbing-hvac.yaml is a seven-person Red Deer shop (ACSA): owner/estimator, two journeyman
+plumber/gasfitters, an HVAC/refrigeration tech, an apprentice, a drain-cleaning tech and a part-time office admin.
+Each test reads the built Word documents as an auditor would and fails if a fault found in the review comes back:
+another trade's course or control, a procedure without steps, a missing trade-triggered law or document.
+"""
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from docx import Document
+
+from secor_docs.pipeline import BuildOptions, run_build
+
+from docx_text import body_text
+
+PROFILE = Path(__file__).parent / "profiles" / "rev-plumbing-hvac.yaml"
+AS_OF = date(2026, 12, 4)
+
+
+@pytest.fixture(scope="module")
+def binder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rev-plumb")
+    [result] = run_build(BuildOptions(profiles=(PROFILE,), out=out, as_of=AS_OF, pdf=False))
+    assert result.ok, result
+    docs = out / result.slug / "documents"
+    texts = {p.stem: body_text(p) for p in sorted(docs.glob("*.docx"))}
+    return {"texts": texts, "findings": result.findings, "folder": docs}
+
+
+def step_rows(path: Path) -> list[list[str]]:
+    """The rows of a safe job procedure's steps table (header '#', 'Stage', 'What to do', ...)."""
+    for table in Document(str(path)).tables:
+        header = [c.text for c in table.rows[0].cells]
+        if header[:2] == ["#", "Stage"]:
+            return [[c.text for c in row.cells] for row in table.rows[1:]]
+    return []
+
+
+def doc(binder, prefix: str) -> str:
+    found = [t for name, t in binder["texts"].items() if name.startswith(prefix)]
+    assert found, f"no document {prefix}"
+    return "\n".join(found)
+
+
+def docs(binder, prefix: str) -> dict[str, str]:
+    return {name: t for name, t in binder["texts"].items() if name.startswith(prefix)}
+
+
+# ---------------------------------------------------------------- safe job procedures
+
+def test_every_critical_task_has_a_procedure_of_steps(binder):
+    """Furnace and water heater replacement, hydro-jetting, camera work, moving appliances and stocking vans had no
+    procedure (five 'procedures to write'); the task library now has their steps."""
+    assert not [f for f in binder["findings"] if f["code"] == "procedure-to-write"]
+    critical_list = doc(binder, "HAZ-002")
+    assert "To write" not in critical_list
+    sjps = sorted(binder["folder"].glob("SJP-*.docx"))
+    assert len(sjps) >= 12
+    for path in sjps:
+        rows = step_rows(path)
+        assert len(rows) >= 4, f"{path.name} has no numbered steps"
+        assert [r[0] for r in rows] == [str(i) for i in range(1, len(rows) + 1)], path.name
+        assert rows[0][1] == "Prepare" and any(r[1] == "Do the work" for r in rows), path.name
+
+
+def test_replacement_and_jetting_procedures_are_the_trade_steps(binder):
+    sjps = docs(binder, "SJP-")
+    replace = next(t for n, t in sjps.items() if "Replace furnaces, boilers and water heaters" in n)
+    assert "abatement contractor" in replace and "combustion and carbon monoxide" in replace
+    assert "appliance dolly" in replace
+    jet = next(t for n, t in sjps.items() if "Hydro-jet" in n)
+    assert "dead-man control" in jet
+    assert "never leaves the pipe under pressure" in jet
+    assert "injection injury" in jet
+
+
+def test_fire_watch_time_is_the_same_in_procedure_and_assessment(binder):
+    """The soldering procedure said 30 minutes while the hazard assessment's hot work rule says 60."""
+    sjp_text = "\n".join(docs(binder, "SJP-").values())
+    assert "30 minutes after the last joint" not in sjp_text
+    ha = doc(binder, "HA-02")
+    assert "at least 60 minutes after it ends" in ha
+
+
+# ---------------------------------------------------------------- training
+
+def test_soldering_and_gas_work_do_not_call_for_welding_or_hot_work_courses_they_do_not_need(binder):
+    matrix = doc(binder, "REC-050")
+    # soldering copper pipe is not welding: no welding course, no respirator fit test for it
+    assert "Welding and Cutting Safety" not in matrix
+    for line in matrix.splitlines():
+        if line.startswith("Respiratory Protection and Fit Testing"):
+            assert "Solder" not in line and "Braze" not in line, line
+        if line.startswith("Hot Work and Fire Watch"):
+            # hot work training comes from torch work, not from every task with a fire hazard
+            assert "Install, test and purge natural gas piping" not in line, line
+            assert "Service furnaces and boilers" not in line, line
+            assert "Replace furnaces" not in line, line
+
+
+def test_hot_work_training_still_required_for_torch_work(binder):
+    matrix = doc(binder, "REC-050")
+    assert "Hot Work and Fire Watch" in matrix
+    assert "Solder and braze copper pipe: Hot work" in matrix
+
+
+def test_course_notes_name_no_other_trade(binder):
+    matrix = doc(binder, "REC-050")
+    assert "janitorial" not in matrix.lower()
