@@ -128,6 +128,8 @@ class Line(Data):
     industries: list[str] = []   # company.industry keys
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
     tasks: list[str] = []        # a word in one of the company's task names starts with one of these
+    except_industries: list[str] = []   # not for these company.industry keys
+    except_tasks: list[str] = []  # ...and one of those task names has no word starting with one of these
 
     @model_validator(mode="before")
     @classmethod

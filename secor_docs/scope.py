@@ -1,7 +1,8 @@
 """Where a library line applies: the company-and-site scope, and the check of a line's conditions against it.
 
 Used for emergency pages (emergency_plan.py) and site inspection checklists (site_checklist.py). A line
-(library.Line) may name hazards, equipment kinds, industries, site kinds and task words; every condition given
+(library.Line) may name hazards, equipment kinds, industries, site kinds and task words, and industries and task
+words it is not for; every condition given
 must hold, and within one condition any listed value is enough.
 """
 from __future__ import annotations
@@ -37,7 +38,13 @@ def line_fits(line: Line, scope: Scope) -> bool:
         return False
     if line.sites and scope.site_kind not in line.sites:
         return False
-    return not line.tasks or _word_match(line.tasks, scope.task_names)
+    if scope.industry in line.except_industries:
+        return False
+    if not line.except_tasks:
+        return not line.tasks or _word_match(line.tasks, scope.task_names)
+    # one task name that meets the task words and none of the excepted ones ("road test" is not fleet driving)
+    return any((not line.tasks or _word_match(line.tasks, [n])) and not _word_match(line.except_tasks, [n])
+               for n in scope.task_names)
 
 
 def lines(items: Iterable[Line], scope: Scope) -> list[str]:

@@ -280,3 +280,23 @@ def test_starter_auto_shop_lists_hoist_and_tire_equipment():
     lib = load_library()
     kinds = {e.kind for e in lib.industries["auto_repair"].equipment}
     assert {"vehicle_hoist", "tire_service", "vehicle_jack"} <= kinds and "forklift" not in kinds
+
+
+def test_shop_inspection_checklist_fits_an_auto_shop(fixed):
+    checklist = doc(fixed, "INS-01")
+    for expected in ("Vehicle hoists: capacity label legible", "Tailpipe exhaust hoses on every vehicle running indoors",
+                     "Used oil, filters, antifreeze and waste solvent", "Road-test route posted"):
+        assert expected in checklist, expected
+    for foreign in ("Slings, shackles and hooks", "Tag lines", "Hard hats worn", "toe boards or netting",
+                    "bulkhead or cargo barrier"):
+        assert foreign not in checklist, foreign
+
+
+def test_emergency_plan_does_not_send_an_auto_shop_to_scaffolds(fixed):
+    plan = doc(fixed, "ERP-01")
+    assert "scaffolds" not in plan and "fall protection anchors" not in plan
+    assert "check the building, vehicles and equipment for damage" in plan
+
+
+def test_hot_work_on_a_vehicle_shields_fuel_and_brake_lines(fixed):
+    assert "the fuel tank and lines, brake lines, wiring and undercoating near the work are shielded" in doc(fixed, "HA-02")
