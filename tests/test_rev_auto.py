@@ -300,3 +300,33 @@ def test_emergency_plan_does_not_send_an_auto_shop_to_scaffolds(fixed):
 
 def test_hot_work_on_a_vehicle_shields_fuel_and_brake_lines(fixed):
     assert "the fuel tank and lines, brake lines, wiring and undercoating near the work are shielded" in doc(fixed, "HA-02")
+
+
+def test_other_shop_equipment_gets_its_own_checklist(tmp_path):
+    text = PROFILE.read_text(encoding="utf-8").replace("kind: forklift}", "kind: vehicle_hoist}").replace(
+        '  - {name: "Shop air compressor", kind: air_compressor}',
+        '  - {name: "Shop air compressor", kind: air_compressor}\n'
+        '  - {name: "Tire changer and balancer", kind: tire_service}\n'
+        '  - {name: "Floor jack and jack stands", kind: vehicle_jack}\n'
+        '  - {name: "Solvent parts washer", kind: parts_washer}\n'
+        '  - {name: "Battery charger", kind: battery_charger}\n'
+        '  - {name: "A/C recovery machine", kind: ac_refrigerant_machine}').replace(
+        '{name: "Brake and exhaust work",', '{name: "A/C service and recharge", hazards: [pressurized_systems, chemical_exposure]}\n'
+        '      - {name: "Brake and exhaust work",')
+    docs = build(text, tmp_path)
+    forms = {name: t for name, t in docs.items() if name.startswith("EQP-")}
+    by_item = {next(n for n in ("Tire changer", "Floor jack", "parts washer", "Battery charger", "A-C recovery")
+                    if n.lower() in name.lower().replace("/", "-")): t
+               for name, t in forms.items()
+               if any(n.lower() in name.lower().replace("/", "-") for n in ("Tire changer", "Floor jack", "parts washer",
+                                                                          "Battery charger", "A-C recovery"))}
+    assert "inflation cage" in by_item["Tire changer"].lower() and "Tire and Wheel Service" in by_item["Tire changer"]
+    assert "a jack only lifts, it never holds a vehicle someone is under" in by_item["Floor jack"]
+    assert "fusible link" in by_item["parts washer"]
+    assert "hydrogen" in by_item["Battery charger"]
+    assert "R-1234yf" in by_item["A-C recovery"] and "Refrigerant Handling Certificate" in by_item["A-C recovery"]
+    for t in by_item.values():
+        assert "Forks:" not in t and "powered mobile equipment" not in t
+    matrix = doc(docs, "REC-050")
+    assert "A/C service and recharge: A/C recovery machine" in matrix   # the course, from the machine the task names
+    assert "Refrigerant Handling Certificate" not in _courses(matrix, "Rick Oyelaran")
