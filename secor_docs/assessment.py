@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .controls import LEVELS, PickedControl, Setting, controls_for_task, fits, pick_items
+from .controls import LEVELS, PickedControl, Setting, controls_for_task, fits, pick_items, variant_for
 from .library import Library, control_slug
 from .model import CustomHazard, Profile
 from .risk import Matrix, Risk
@@ -106,7 +106,7 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     Library hazards carry the controls, causes and rules that fit the company's tasks using them (all tasks of
     the company when no task uses the hazard); assess_tasks narrows controls to each task.
     """
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     tasks_by_hazard: dict[str, list] = {}
     for pos in profile.positions:
         for task in pos.tasks:
@@ -118,10 +118,15 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
         users = tasks_by_hazard.get(key, all_tasks)
         names = [t.name for t in users]
         picked = _merge([controls_for_task(profile, t, key, h, setting) for t in users])
+        # a variant's wording is the company's wording only when every task meeting the hazard fits that variant
+        variants = {id(v): v for v in (variant_for(h, setting, t.name) for t in users)}
+        variant = next(iter(variants.values())) if len(variants) == 1 and key in tasks_by_hazard else None
+        description = (variant.description if variant else None) or h.description
+        check = (variant.check if variant else None) or h.check
         out[key] = ResolvedHazard(
-            key, h.name, h.description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
+            key, h.name, description, tuple(c.text for c in pick_items(h.causes, setting, names)), picked,
             matrix.rate(h.severity, h.probability), matrix.rate(h.residual.severity, h.residual.probability),
-            h.check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
+            check, tuple(h.code_refs), h.training_for(setting, names), tuple(h.emergencies),
             tuple(i.text for i in pick_items(h.safe_work_practice, setting, names)),
             h.whmis, False)
     for pos in profile.positions:
@@ -148,24 +153,25 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
     practice = tuple(i.text for i in lib.safe_work_practice if fits(i, setting, [task.name]))
+    variant = variant_for(lib, setting, task.name)
     return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
-                   safe_work_practice=practice)
+                   safe_work_practice=practice,
+                   description=(variant.description if variant else None) or h.description,
+                   check=(variant.check if variant else None) or h.check)
 
 
-def task_hazards(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task) -> tuple[ResolvedHazard, ...]:
+def task_hazards(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
+                 setting: Setting | None = None) -> tuple[ResolvedHazard, ...]:
     """A task's hazards as it meets them: the controls, causes, courses and rules that fit the task."""
-    setting = Setting.of(profile)
+    setting = setting or Setting.of(profile, library)
     return tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
 
 
-def assess_task(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], position, task) -> AssessedTask:
-    steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
-    own = task_hazards(profile, library, hazards, task)
-    return AssessedTask(position.id, position.title, task.name, own, task.critical, task.working_alone, steps)
-
-
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
-    return [assess_task(profile, library, hazards, pos, task) for pos in profile.positions for task in pos.tasks]
+    setting = Setting.of(profile, library)
+    return [AssessedTask(pos.id, pos.title, task.name, task_hazards(profile, library, hazards, task, setting),
+                         task.critical, task.working_alone, tuple(task.steps))   # steps: procedures.procedure_for
+            for pos in profile.positions for task in pos.tasks]
 
 
 def critical_tasks(tasks: list[AssessedTask], matrix: Matrix) -> list[AssessedTask]:

@@ -246,7 +246,7 @@ class Compiler:
         self.doc.add_heading("Revision history", level=2)
         self._table([
             "|~ 10 | 18 | 52 | 20 |",
-            "|! Rev. | Date | What changed | Approved by |",
+            "|! Rev. | Date issued | What changed | Approved by |",
             "|% tr for r in doc.history %|",
             "| {{ r.revision }} | {{ r.date|longdate }} | {{ r.change }} | {{ r.approved_by }} |",
             "|% tr endfor %|",

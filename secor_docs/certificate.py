@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+from .edition import edition_start
 from .findings import Finding, Severity
 
 
@@ -42,7 +43,7 @@ class AuditPlan:
     records_start_field: str       # the profile field it came from: records_since or effective_date
     window_months: int
     audit_date: date               # the planned date, or the date the window below is shown for
-    audit_date_basis: str          # planned | earliest | due | as_of
+    audit_date_basis: str          # planned | earliest | due | edition
     window_start: date
     window_end: date
     earliest_booking: date         # first day the window of the certificate sought is covered by records
@@ -114,15 +115,18 @@ def plan_audit(program, rules: WindowRules, as_of: date) -> AuditPlan:
     three_year_from = earliest_audit(start, rules.three_year_months)
     due = next_anniversary(program.certificate_anniversary, as_of) if program.certificate_anniversary else None
     planned = getattr(program, "audit_date", None)
+    # Without a planned or due date the audit is shown for a date taken from the program's own dates, never from the
+    # build date: the approval page must not change from one day to the next (issue 16).
+    edition = edition_start(program.effective_date, as_of)
     if program.audit == "maintenance":
         earliest = earliest_audit(start, rules.maintenance_months)
-        on, basis = (planned, "planned") if planned else ((due, "due") if due else (as_of, "as_of"))
+        on, basis = (planned, "planned") if planned else ((due, "due") if due else (edition, "edition"))
     else:
         if planned:
             on, basis = planned, "planned"
         else:
-            # the first date a one-year SECOR audit can be booked, or today when that date has passed
-            on, basis = max(earliest_audit(start, rules.one_year_months), as_of), "earliest"
+            # the first date a one-year SECOR audit can be booked, or the start of this edition when that date has passed
+            on, basis = max(earliest_audit(start, rules.one_year_months), edition), "earliest"
         earliest = None
     certificate, months = certificate_sought(program.audit, rules, start, on)
     if earliest is None:
@@ -138,7 +142,7 @@ def window_findings(plan: AuditPlan, rules: WindowRules, owner: str, as_of: date
     found = []
     soon = as_of + timedelta(days=30)
     if not plan.window_met:
-        when = {"planned": "planned for", "due": "due by", "earliest": "booked on", "as_of": "held on"}[plan.audit_date_basis]
+        when = {"planned": "planned for", "due": "due by", "earliest": "booked on", "edition": "held on"}[plan.audit_date_basis]
         found.append(Finding(
             "records-window-short", Severity.ERROR,
             f"The {plan.audit} audit {when} {plan.audit_date.isoformat()} samples {plan.window_months} months of records "
@@ -175,7 +179,8 @@ def audit_window_findings(inputs) -> list[Finding]:
     return window_findings(plan, rules, inputs.senior_manager, inputs.as_of, inputs.doc_ids("program_approval"))
 
 
-DATE_PHRASES = {"planned": "planned for", "earliest": "booked on", "due": "held on its due date,", "as_of": "held on"}
+DATE_PHRASES = {"planned": "planned for", "earliest": "held on its earliest booking date,", "due": "held on its due date,",
+                "edition": "held when this edition took effect,"}
 
 
 def audit_view(plan: AuditPlan, rules: WindowRules):

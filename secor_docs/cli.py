@@ -124,14 +124,16 @@ def default_jobs() -> int:
 @click.option("--templates", "templates", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder of template overrides (searched before the built-in set).")
 @click.option("--strict", is_flag=True, help="Exit 1 when the program has findings (errors or warnings), after building.")
+@click.option("--renew", is_flag=True, help="Issue the next program edition now, before its annual review date: every "
+              "document is reviewed, next review a year on. Refused for a first build or within the edition's own year.")
 @reported
-def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates, strict) -> None:
+def build(profiles, out, as_of, no_pdf, jobs, force, allow_ineligible, templates, strict, renew) -> None:
     """Build one binder per profile (a folder means every *.yaml in it) into OUT/<slug>/."""
     from .pipeline import BuildOptions, expand_profiles, run_build
 
     verbose = click.get_current_context().find_root().params.get("verbose", 0)
     options = BuildOptions(profiles=tuple(profiles), out=out, as_of=as_of, pdf=not no_pdf, jobs=jobs, force=force,
-                           allow_ineligible=allow_ineligible, templates=tuple(templates))
+                           allow_ineligible=allow_ineligible, templates=tuple(templates), renew=renew)
     total = len(expand_profiles(options.profiles))
     interactive = sys.stderr.isatty() and total > 1
     bar = click.progressbar(length=total, label="Building", file=sys.stderr) if interactive else None

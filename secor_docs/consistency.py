@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
+from .documents import legislation_register
 from .findings import Finding, Severity, ordered
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,8 @@ def all_findings(inputs: FindingInputs) -> list[Finding]:
     found: list[Finding] = []
     for rule in (*RULES, *sources()):
         found += list(rule(inputs))
-    return ordered(found)
+    # found on this build's date unless a rule knew better (the build carries earlier dates forward: carry_forward)
+    return ordered(replace(f, found=f.found or inputs.as_of) for f in found)
 
 
 def sources() -> tuple[Rule, ...]:
@@ -90,13 +93,15 @@ SOURCES: tuple[Rule, ...] = ()   # other helpers: append `module.function` here
 SEVERITY_TITLES = {Severity.ERROR: "Must fix", Severity.WARNING: "Fix before the audit", Severity.NOTE: "Confirm"}
 
 
-def finding_views(findings, documents) -> list:
-    """Template views of the findings (the gaps page and the corrective action log): numbered GAP-01, GAP-02..."""
+def finding_views(findings, documents, as_of: date | None = None) -> list:
+    """Template views of the findings (the gaps page and the corrective action log): numbered GAP-01, GAP-02...;
+    `overdue` when the due date is before as_of."""
     from .context import v
 
     titles = {d.id: d.title for d in documents}
     return [v(number=f"GAP-{n:02d}", code=f.code, severity=f.severity.value, severity_title=SEVERITY_TITLES[f.severity],
-              message=f.message, action=f.action, owner=f.owner, due=f.due,
+              message=f.message, action=f.action, owner=f.owner, due=f.due, found=f.found or as_of,
+              overdue=bool(as_of and f.due < as_of),
               documents=[f"{i} {titles[i]}" for i in f.documents if i in titles], document_ids=list(f.documents))
             for n, f in enumerate(findings, start=1)]
 
@@ -372,14 +377,39 @@ def program_dates(inputs: FindingInputs) -> Iterable[Finding]:
             why = f"the program takes effect on {program.effective_date.isoformat()}, so every document of the program was first issued less than a year before the audit"
             yield inputs.finding(
                 "program-dates", Severity.ERROR,
-                f"The binder prepares a maintenance audit, which samples a program in use since certification, but {why} (build date {as_of.isoformat()}).",
+                f"The binder prepares a maintenance audit, which samples a program in use since certification, but {why}.",
                 "Set program.effective_date and records_since to the dates the certified program and its records really started, or prepare a certification audit.",
                 documents=inputs.doc_ids("program_approval"), path=("program", "audit"))
     if program.effective_date > as_of + timedelta(days=90):
         yield inputs.finding(
             "program-dates", Severity.WARNING,
-            f"The program takes effect on {program.effective_date.isoformat()}, more than three months after the build date {as_of.isoformat()}.",
+            f"The program takes effect on {program.effective_date.isoformat()}, more than three months after this build.",
             "Check program.effective_date.", documents=inputs.doc_ids("program_approval"), path=("program", "effective_date"))
+
+
+@rule("young-worker-task-not-permitted")
+def young_worker_tasks_permitted(inputs: FindingInputs) -> Iterable[Finding]:
+    """A worker under 18 holds a position whose own tasks the young worker procedure forbids them (critical tasks,
+    and tasks still High or worse with controls): the program would make their job impossible, or be ignored."""
+    profile = inputs.profile
+    current = set(inputs.facts.current_people)
+    for i, person in enumerate(profile.people):
+        if not (person.under_18 and person.name in current):
+            continue
+        pos = next(p for p in profile.positions if p.id == person.position)
+        barred = [t.name for t in inputs.built.tasks if t.position_id == pos.id and not t.working_alone
+                  and (t.flagged_critical or t.top_residual.rank >= 2)]
+        if barred:
+            yield inputs.finding(
+                "young-worker-task-not-permitted", Severity.ERROR,
+                f"{person.name} is under 18, and the young worker procedure does not permit workers under 18 to do "
+                f"these tasks of their own position '{pos.title}' (flagged critical, or still High with controls): "
+                f"{'; '.join(barred)}.",
+                f"Give those tasks to an adult and keep {person.name} on the others (a separate position in the profile), "
+                "or, where the company judges a task safe for a young worker under direct supervision, take its critical "
+                "flag off and bring its residual risk down with controls the workers confirm.",
+                documents=inputs.doc_ids("young_worker_procedure") + inputs.doc_ids_for("formal_hazard_assessment", pos.id),
+                path=("people", i, "position"))
 
 
 @rule("document-missing")
@@ -391,7 +421,7 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
         ref = referred.get(key)
         if not ref or any(t in title for t in ref["titles"] for title in titles):
             continue
-        users = [f"{t.name}" for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards]
+        users = list(dict.fromkeys(t.name for pos in inputs.profile.positions for t in pos.tasks if key in t.hazards))
         yield inputs.finding(
             "document-missing", Severity.WARNING,
             f"The program refers workers to a {ref['document']} ({ref['cite']}) for {', '.join(users[:3])}, but the binder has none.",
@@ -403,7 +433,9 @@ def referred_documents_present(inputs: FindingInputs) -> Iterable[Finding]:
 def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
     """What the built-in legal data itself says must be checked by a person: kept off the signed documents, listed here."""
     lib = inputs.library
-    believed = sorted(r.cite for r in lib.legislation.references.values() if r.status == "believed")
+    # only the entries this company's register prints: a painter's gaps page names no pesticide or trucking rule
+    register = legislation_register(SimpleNamespace(built=inputs.built, documents=inputs.documents))
+    believed = sorted(r.cite for r in register if r.status == "believed")
     if believed:
         yield inputs.finding(
             "law-to-verify", Severity.NOTE,
@@ -420,4 +452,5 @@ def law_to_verify(inputs: FindingInputs) -> Iterable[Finding]:
 
 RULES: tuple[Rule, ...] = (law_to_verify, hsr_missing, init_placeholders, shifts_assumed, first_aid_shift_coverage, responders_at_site,
                            lone_work_conflicts, lone_work_company_rules, check_in_intervals_agree, certificates_expired, legal_training_missing,
-                           program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present)
+                           program_dates, custom_hazards_unused, violence_and_harassment_assessed, referred_documents_present,
+                           young_worker_tasks_permitted)

@@ -5,6 +5,7 @@ internals, and every optional value is already text: a template never prints "No
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -380,6 +381,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     contacts = [v(name=c.name, phone=c.phone, note=c.note) for c in library.legislation.contacts.values()
                 if not c.hazards or set(c.hazards) & set(facts.hazards_used)]
     contacts += [v(name=c.name, phone=c.phone, note="") for c in profile.emergency_contacts]
+    emergency_numbers = _emergency_numbers(library, profile, facts)
     company = profile.company
     representative = by_name.get(facts.representative) if facts.representative else None
 
@@ -441,6 +443,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "equipment": equipment_views,
         "working_alone": working_alone,
         "contacts": contacts,
+        "emergency_numbers": emergency_numbers,
         "contractors": profile.contractors,
         "law": law,
         "law_meta": v(current_as_of=library.legislation.current_as_of, checked_on=library.legislation.checked_on,
@@ -487,3 +490,20 @@ def _status_text(st: TrainingStatus) -> str:
     if st.state is TrainingState.EXPIRING:
         return f"Expires soon ({st.expires.isoformat()})"
     return "Current"
+
+
+def _emergency_numbers(library, profile, facts) -> list:
+    """The numbers an emergency plan lists after 911: the library's contacts that apply to this company, then the
+    profile's own, each number once (911 is the plan's first row already)."""
+    used = set(facts.hazards_used)
+    rows = [(c.name, c.phone, c.note) for c in library.legislation.contacts.values()
+            if (not c.hazards or used & set(c.hazards)) and (not c.young_workers or facts.young_workers)]
+    rows += [(c.name, c.phone, "") for c in profile.emergency_contacts]
+    seen, out = {"911"}, []
+    for name, phone, note in rows:
+        digits = re.sub(r"\D", "", phone)
+        if digits in seen:
+            continue
+        seen.add(digits)
+        out.append(View(name=name, phone=phone, note=note))
+    return out

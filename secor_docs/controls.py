@@ -2,9 +2,17 @@
 
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
-start a word of the task name), `except_industries` and `except_tasks` (not there), `uses`/`not_uses` (the task uses,
-or does not use, the company's equipment of these kinds), and `crew: true` for controls that need two or more
-people. Every condition given must hold; within a condition any listed value is enough.
+start a word of the task name), `except_industries`, `except_tasks` and `except_equipment` (not there: not for this
+industry, not for a task with one of these words, not where the company has equipment of these kinds), `uses` and
+`not_uses` (the task uses, or does not use, the company's equipment of these kinds: it names the item or one of its
+kind's task words), and `crew: true` for controls that need two or more people. Every condition given must hold;
+within a condition any listed value is enough.
+
+A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
+entry's name (not its aliases, whose words were chosen for matching names, not for picking controls): a task the
+crew words its own way ("Drag brush and feed the chipper") gets the controls
+written for the library task it is ("Drag brush and feed the wood chipper"), whatever industry key the company
+files under. A hazard's `variants` (library.HazardVariant) give its wording for the tasks they fit.
 
 A picked control is "in place" only when the profile confirms it (`confirmed_controls` of the task or of the
 whole profile, or `program.accept_library_controls`); otherwise it is printed as recommended and becomes a
@@ -13,13 +21,13 @@ finding with an owner and a due date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
 from .equipment_names import task_uses
-from .library import Hazard, Item, Library, load_library
+from .library import Hazard, HazardVariant, Item, Library, load_library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -36,18 +44,33 @@ class Setting:
     equipment: frozenset[str]
     people: int = 2
     items: tuple[tuple[str, str], ...] = ()   # (name, kind) of each equipment item, for `uses`
+    # task name -> the name of the library task it uses, for matching item task words
+    task_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def of(cls, profile: Profile) -> "Setting":
+    def of(cls, profile: Profile, library: Library | None = None) -> "Setting":
+        names: dict[str, tuple[str, ...]] = {}
+        if library is not None:
+            from .procedures import match_library_task  # procedures does not import controls; kept local anyway
+            for pos in profile.positions:
+                for task in pos.tasks:
+                    key = match_library_task(task, profile.company.industry, library)
+                    if key in library.tasks:
+                        lt = library.tasks[key]
+                        names[task.name] = (lt.name,)
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
                    frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
-                   tuple((e.name, e.kind) for e in profile.equipment))
+                   items=tuple((e.name, e.kind) for e in profile.equipment), task_names=names)
+
+    def names_of(self, task_name: str) -> list[str]:
+        """The task's own name and the name of the library task it uses."""
+        return [task_name, *self.task_names.get(task_name, ())]
 
     def task_uses(self, task_name: str, kinds: Iterable[str]) -> bool:
-        """The task names an item of one of these kinds, or its kind's task words (equipment_names.task_uses)."""
+        """The task (by any of its names) names an item of one of these kinds, or its kind's task words."""
         library = load_library()
-        return any(kind in kinds and kind in library.equipment and task_uses(task_name, name, kind, library.equipment[kind])
-                   for name, kind in self.items)
+        return any(kind in kinds and kind in library.equipment and task_uses(n, name, kind, library.equipment[kind])
+                   for name, kind in self.items for n in self.names_of(task_name))
 
 
 @dataclass(frozen=True)
@@ -73,16 +96,24 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.equipment and not setting.equipment & set(item.equipment):
         return False
+    if item.except_equipment and setting.equipment & set(item.except_equipment):
+        return False
     if item.crew and setting.people < 2:
         return False
     if not (item.tasks or item.except_tasks or item.uses or item.not_uses):
         return True
-    # per task name: the item fits when one of the names meets every task condition
-    return any((not item.tasks or _word_match(item.tasks, [n]))
-               and not (item.except_tasks and _word_match(item.except_tasks, [n]))
-               and (not item.uses or setting.task_uses(n, item.uses))
-               and not (item.not_uses and setting.task_uses(n, item.not_uses))
-               for n in task_names)
+    # per task (its own name and its library task's name): the item fits when one task meets every task condition
+    task_names = list(task_names)
+    return any((not item.tasks or _word_match(item.tasks, setting.names_of(t)))
+               and not (item.except_tasks and _word_match(item.except_tasks, setting.names_of(t)))
+               and (not item.uses or setting.task_uses(t, item.uses))
+               and not (item.not_uses and setting.task_uses(t, item.not_uses))
+               for t in task_names)
+
+
+def variant_for(hazard: Hazard, setting: Setting, task_name: str) -> HazardVariant | None:
+    """The hazard's wording for this task (library.HazardVariant), or None where the general wording fits."""
+    return next((v for v in hazard.variants if fits(v, setting, [task_name])), None)
 
 
 def pick_items(items: Iterable[Item], setting: Setting, task_names: Iterable[str]) -> list[Item]:
@@ -159,7 +190,7 @@ class TaskControls:
 
 
 def task_controls(profile: Profile, library: Library) -> list[TaskControls]:
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     out = []
     for i, pos in enumerate(profile.positions):
         for j, task in enumerate(pos.tasks):

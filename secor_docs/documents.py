@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .catalog import PlannedDocument
 from .context import View
-from .edition import add_years, program_review_due
+from .edition import add_years
 from .evidence import evidence_index
 from .errors import SecorError
 from .render import render_docx
@@ -60,39 +60,55 @@ def document_records(plan, previous: dict | None = None) -> list[dict]:
     """Document-control data for every planned document.
 
     A document the previous build made keeps its revision, dates and history (a later step bumps the ones whose
-    content changed); a new one is first issued on the program's effective date, or on --as-of in a rebuild.
+    content changed). A new one is issued on --as-of (`issued`, the date in its revision history): in a first build
+    it takes effect with the program edition in force (`effective`, the date in its header) and is reviewed with
+    the program; in a rebuild it takes effect on --as-of, or when the program starts if that is later.
     """
     senior = plan.built.context["senior_manager"]
     before = {d.get("ident", d["id"]): d for d in (previous or {}).get("documents", [])}
-    first_issue = plan.loaded.profile.program.effective_date if previous is None else plan.as_of
+    program = plan.built.context["program"]
+    if previous is None:
+        effective, review = program.edition_start, program.review_due
+    else:
+        effective = max(plan.as_of, program.edition_start)
+        review = add_years(effective, 1)
     records = []
     for doc in plan.documents:
         rec = {"id": doc.id, "title": doc.title, "element": doc.element_id, "element_name": doc.element_name,
                "kind": doc.kind, "key": doc.key, "ident": doc.ident}
         old = before.get(doc.ident)
         if old and old.get("history"):
+            history = [{**h, "date": date.fromisoformat(h["date"])} for h in old["history"]]
             rec.update(revision=old["revision"], effective=date.fromisoformat(old["effective"]),
-                       next_review=date.fromisoformat(old["next_review"]),
-                       history=[{**h, "date": date.fromisoformat(h["date"])} for h in old["history"]], previous=old)
+                       issued=date.fromisoformat(old["issued"]) if old.get("issued") else issue_date(history, old["revision"]),
+                       next_review=date.fromisoformat(old["next_review"]), history=history, previous=old)
         else:
-            review = program_review_due(first_issue, plan.as_of) if previous is None else add_years(first_issue, 1)
-            rec.update(revision=1, effective=first_issue, next_review=review, previous=None,
-                       history=[{"revision": 1, "date": first_issue, "change": "First issue", "approved_by": senior.name}])
+            rec.update(revision=1, effective=effective, issued=plan.as_of, next_review=review, previous=None,
+                       history=[{"revision": 1, "date": plan.as_of, "change": "First issue", "approved_by": senior.name}])
         records.append(rec)
     return records
 
 
-def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str, next_review: date | None = None) -> None:
+def issue_date(history: list[dict], revision: int) -> date:
+    """The date a revision was issued: its first line in the revision history (later lines of the same revision
+    record reviews). For manifests written before `issued` was recorded."""
+    return next((h["date"] for h in history if h["revision"] == revision), history[-1]["date"])
+
+
+def new_revision(rec: dict, as_of: date, reasons: list[str], approved_by: str, next_review: date | None = None,
+                 effective: date | None = None) -> None:
+    """Issue the next revision on as_of; it takes effect on `effective` (as_of unless the program starts later)."""
     rec["revision"] += 1
-    rec["effective"] = as_of
-    rec["next_review"] = next_review or add_years(as_of, 1)
+    rec["issued"] = as_of
+    rec["effective"] = max(effective or as_of, as_of)
+    rec["next_review"] = next_review or add_years(rec["effective"], 1)
     rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": "; ".join(reasons),
                                         "approved_by": approved_by}]
 
 
 def record_review(rec: dict, as_of: date, note: str, approved_by: str, next_review: date) -> None:
-    """A review that changes no content: the revision and effective date stay, the review is written in the history
-    and the next review moves on (README, "Document control")."""
+    """A review that changes no content: the revision, its issue and effective dates stay, the review is written in
+    the history and the next review moves on (README, "Document control")."""
     rec["next_review"] = next_review
     rec["history"] = rec["history"] + [{"revision": rec["revision"], "date": as_of, "change": note, "approved_by": approved_by}]
 
@@ -147,7 +163,7 @@ class DocumentRenderer:
 
         signed = {e.key for e in load_catalog().documents if e.signed_by_workers}
         return [View(id=r["id"], key=r["key"], title=r["title"], element=r["element"], element_name=r["element_name"], kind=r["kind"],
-                     revision=r["revision"], effective=r["effective"], next_review=r["next_review"],
+                     revision=r["revision"], effective=r["effective"], issued=r["issued"], next_review=r["next_review"],
                      signed_by_workers=r["key"] in signed)
                 for r in self.records.values()]
 
@@ -169,6 +185,7 @@ class DocumentRenderer:
         senior = self.plan.built.context["senior_manager"]
         doc_view = View(id=doc.id, title=doc.title, kind=doc.kind, element_id=doc.element_id,
                         element_name=doc.element_name, revision=rec["revision"], effective=rec["effective"],
+                        issued=rec["issued"],
                         next_review=rec["next_review"], approved_by=View(name=senior.name, title=senior.position_title),
                         scope=doc.item_label or "All workers, sites and work of the company",
                         history=[View(**h) for h in rec["history"]])

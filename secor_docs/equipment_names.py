@@ -26,7 +26,8 @@ def phrase_in(phrase: str, text: str) -> bool:
 
 
 def task_words(key: str, kind: EquipmentKind) -> list[str]:
-    return kind.task_words or [key.replace("_", " ")]
+    """Words in a task name that mean the kind: its task words (else its key, "skid steer") and its other names."""
+    return [*(kind.task_words or [key.replace("_", " ")]), *kind.names]
 
 
 def task_uses(task_name: str, item_name: str, key: str, kind: EquipmentKind) -> bool:
@@ -46,7 +47,7 @@ def name_kinds(name: str, library: Library) -> list[KindHint]:
     words = _tokens(name)
     found: list[tuple[tuple[int, int], str, str]] = []
     for key, kind in library.equipment.items():
-        for w in kind.name_words:
+        for w in [*kind.name_words, *kind.names]:
             found += [(span, key, w) for span in _spans(w, words)]
 
     def covered(a: tuple[int, int], key: str) -> bool:

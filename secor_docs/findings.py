@@ -7,7 +7,8 @@ portfolio.csv, CHANGES.md, the "Program gaps and actions" page and the correctiv
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
@@ -28,10 +29,59 @@ class Finding:
     due: date
     documents: tuple[str, ...] = ()  # ids of the documents concerned
     path: tuple = ()                 # profile path, for file:line:col in `validate`
+    found: date | None = None        # the build date on which a build first found it (kept from build to build)
 
     def as_dict(self) -> dict:
         return {"code": self.code, "severity": self.severity.value, "message": self.message, "action": self.action,
-                "owner": self.owner, "due": self.due.isoformat(), "documents": list(self.documents)}
+                "owner": self.owner, "due": self.due.isoformat(), "documents": list(self.documents),
+                "found": self.found.isoformat() if self.found else None}
+
+    def overdue(self, as_of: date) -> bool:
+        return self.due < as_of
+
+
+def _shape(message: str) -> str:
+    """A message with its numbers left out: "19 of 29 controls..." and "20 of 29 controls..." are one finding."""
+    return re.sub(r"\d+", "#", message)
+
+
+def carry_forward(findings, previous: dict | None, as_of: date) -> tuple[Finding, ...]:
+    """Each finding with the date it was first found and the due date it was given then.
+
+    `previous` is the last build's manifest. A finding the last build had (same code and message, or
+    the same code and a message that differs only in its numbers, when only one matches) keeps its `found` and
+    `due` dates: the date a gap must be closed by does not move with each rebuild. A new finding is found on
+    `as_of` and keeps the due date its rule gave it (as_of plus the days for its severity). A manifest written
+    before `found` was recorded gives its own build date as the date found."""
+    previous = previous or {}
+    exact: dict[tuple, dict] = {}
+    shaped: dict[tuple, list[dict]] = {}
+    for w in previous.get("warnings") or []:
+        if not isinstance(w, dict) or not w.get("due") or not w.get("code"):
+            continue
+        exact.setdefault((w["code"], w.get("message")), w)
+        shaped.setdefault((w["code"], _shape(str(w.get("message")))), []).append(w)
+    new_shapes: dict[tuple, int] = {}
+    for f in findings:
+        key = (f.code, _shape(f.message))
+        new_shapes[key] = new_shapes.get(key, 0) + 1
+    out = []
+    for f in findings:
+        old = exact.get((f.code, f.message))
+        if old is None:
+            key = (f.code, _shape(f.message))
+            candidates = shaped.get(key, [])
+            if len(candidates) == 1 and new_shapes[key] == 1:
+                old = candidates[0]
+        found, due = f.found or as_of, f.due
+        if old is not None:
+            try:
+                due = date.fromisoformat(old["due"])
+                found = date.fromisoformat(old.get("found") or previous.get("as_of"))
+            except (TypeError, ValueError):
+                pass
+        out.append(replace(f, found=found, due=due))
+    return tuple(out)
 
 
 def ordered(findings) -> list[Finding]:

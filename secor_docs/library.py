@@ -42,6 +42,7 @@ class Item(Data):
     tasks: list[str] = []        # a word in the task name starts with one of these (case-insensitive)
     except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
     except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
+    except_equipment: list[str] = []  # not where the company has equipment of these kinds
     uses: list[str] = []         # the task uses the company's equipment of one of these kinds (names the item or kind)
     not_uses: list[str] = []     # ...and uses none of these kinds (crane rigging is not for a vehicle on a hoist)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
@@ -56,7 +57,7 @@ class Item(Data):
     @property
     def general(self) -> bool:
         return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
-                    or self.except_tasks or self.uses or self.not_uses or self.crew)
+                    or self.except_tasks or self.except_equipment or self.uses or self.not_uses or self.crew)
 
     @property
     def slug(self) -> str:
@@ -75,6 +76,23 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
+class HazardVariant(Data):
+    """How a hazard reads for the tasks it fits (same conditions as an Item): its own description or check.
+
+    The first variant whose conditions hold for a task replaces the hazard's general wording for that task; a field
+    left out keeps the general value. Used where the general text names another trade's work (sewage, GFCIs)."""
+    industries: list[str] = []
+    sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []
+    equipment: list[str] = []
+    tasks: list[str] = []
+    except_industries: list[str] = []
+    except_tasks: list[str] = []
+    except_equipment: list[str] = []
+    crew: bool = False
+    description: str | None = None
+    check: str | None = None
+
+
 class Hazard(Data):
     name: str
     description: str
@@ -91,6 +109,10 @@ class Hazard(Data):
     emergencies: list[str]
     whmis: bool = False
     safe_work_practice: list[Item]
+    # words that start a word of a task name when the task usually involves this hazard; `validate` warns when such
+    # a task does not list it (scraping paint in an old house is lead work even when the profile forgot to say so)
+    task_words: list[str] = []
+    variants: list[HazardVariant] = []
 
     def training_for(self, setting, task_names) -> tuple[str, ...]:
         """The training keys that fit this company setting and at least one of these task names."""
@@ -100,6 +122,7 @@ class Hazard(Data):
 
 class EquipmentKind(Data):
     name: str
+    names: list[str] = []   # other words crews use for this kind in task names ("chipper", "bucket truck")
     description: str
     default_maintenance: str
     pre_use: list[str]
@@ -273,7 +296,10 @@ class Contact(Data):
     name: str
     phone: str
     note: str = ""
-    hazards: list[str] = []   # listed only for companies whose tasks involve one of these hazards
+    # printed among an emergency plan's numbers only when a company task has one of these hazards (a locate line
+    # for a company that never digs is noise), or, with young_workers, only when someone is under 18
+    hazards: list[str] = []
+    young_workers: bool = False
 
 
 class Legislation(Data):
@@ -367,10 +393,13 @@ def _check_references(lib: Library) -> None:
         for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
-            need("equipment kind", [*item.equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", [*item.equipment, *item.except_equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
+        for hv in h.variants:
+            need("industry", hv.industries, lib.industries, f"hazard {key} variant")
+            need("equipment kind", hv.equipment, lib.equipment, f"hazard {key} variant")
     for key, e in lib.equipment.items():
         need("legislation reference", e.code_refs, refs, f"equipment {key}")
         need("training", e.training, lib.training, f"equipment {key}")

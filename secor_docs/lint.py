@@ -21,6 +21,26 @@ class Warning_:
     message: str
 
 
+def _hazards_the_task_names_suggest(profile) -> list[Warning_]:
+    """A task whose name has a library hazard's task words but that does not list the hazard (Hazard.task_words)."""
+    from .controls import _word_match
+    from .library import load_library
+
+    found = []
+    for key, hazard in load_library().hazards.items():
+        if not hazard.task_words:
+            continue
+        for i, pos in enumerate(profile.positions):
+            for j, task in enumerate(pos.tasks):
+                if key not in task.hazards and _word_match(hazard.task_words, [task.name]):
+                    found.append(Warning_(("positions", i, "tasks", j, "hazards"),
+                                          f"task '{task.name}' usually involves '{hazard.name}'; add '{key}' to its hazards "
+                                          "if it applies (for example in buildings built before 1990)"
+                                          if key == "lead_paint" else
+                                          f"task '{task.name}' usually involves '{hazard.name}'; add '{key}' to its hazards if it applies"))
+    return found
+
+
 def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
     """`file:line:col: warning: field: message` lines."""
     profile = loaded.profile
@@ -36,12 +56,13 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
         holders = [p for p in profile.people if p.position == pos.id and p.name in facts.current_people]
         if not holders:
             found.append(Warning_(("positions", i, "id"), f"nobody currently holds the position '{pos.title}'"))
+    found += _hazards_the_task_names_suggest(profile)
     training = built.obligations.training  # person -> TrainingStatus, current people only
     from .library import load_library
 
     library = load_library()
     courses = library.training
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     for i, pos in enumerate(profile.positions):
         holders = [p.name for p in profile.people if p.position == pos.id and p.name in training]
         if not holders:

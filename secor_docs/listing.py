@@ -37,5 +37,6 @@ def rows(what: str) -> list[tuple[str, str]]:
 def _where(item) -> str:
     parts = [f"{name}: {', '.join(values)}" for name, values in
              (("industries", item.industries), ("sites", item.sites), ("equipment", item.equipment), ("tasks", item.tasks),
-              ("not industries", item.except_industries), ("not tasks", item.except_tasks)) if values]
+              ("not industries", item.except_industries), ("not tasks", item.except_tasks),
+               ("not with equipment", item.except_equipment)) if values]
     return "; ".join(parts)

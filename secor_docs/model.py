@@ -174,7 +174,7 @@ class Site(Strict):
     workers_per_shift: Annotated[StrictInt, Field(ge=1, le=100_000)]
     health_facility: HealthFacility
     muster_point: Text | None = None
-    emergencies: list[Key] | None = Items("emergencies", default=None)
+    emergencies: list[Key] | None = Items("emergencies", default=None, description="Optional: the emergencies the site's plan covers, replacing the default: those any company can meet at this kind of site (fire, medical, severe weather, violence) plus those the company's hazards, equipment, industry and tasks can cause (`secor-docs list emergencies`).")
     shifts: list[Shift] | None = Items("shifts", default=None, description="Optional: who works at this site and when. Without it, every current person is assumed to work at every site on one day shift of `workers_per_shift` workers (validate prints a note); with it, first aid coverage, responders and workers per shift come from the people listed on each shift.")
 
 

@@ -8,6 +8,7 @@ display strings.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -129,7 +130,7 @@ def position_requirements(profile: Profile, facts: Facts, library: Library, haza
     """Training a position's real tasks call for (and, given a person, their role): every course traced to the task
     and hazard, or the role, that needs it. `working_alone` training only for tasks done alone."""
     pos = next(p for p in profile.positions if p.id == position_id)
-    setting = Setting.of(profile)
+    setting = Setting.of(profile, library)
     reasons: dict[str, list[str]] = {"orientation": ["every worker"], "violence_harassment_prevention": ["every worker"]}
     for task in pos.tasks:
         for k, why in task_training(profile, library, hazards, task, setting).items():
@@ -153,7 +154,7 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     """The courses one task calls for, each with its reasons: the task's hazards and the company equipment it names.
     A course that another course of the same task covers (`covers` in data/training.yaml: the forklift course
     covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
-    setting = setting or Setting.of(profile)
+    setting = setting or Setting.of(profile, library)
     reasons: dict[str, list[str]] = {}
     worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
     for hk in task.hazards:
@@ -179,8 +180,8 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
 
 
 def equipment_used(profile: Profile, task_name: str, library: Library) -> list:
-    """The company's equipment a task names: the item's own name or its kind's task words ("skid steer", "two-post",
-    "forklift") as whole words in the task name. Conservative on purpose: a course is required only for a task that
+    """The company's equipment a task names: the item's own name or its kind's task words and other names ("skid
+    steer", "two-post", "chipper") as whole words in the task name. Conservative on purpose: a course is required only for a task that
     names the machine, and a customer's vehicle being repaired is not the company's vehicle."""
     return [item for item in profile.equipment
             if item.kind in library.equipment and task_uses(task_name, item.name, item.kind, library.equipment[item.kind])]
@@ -399,6 +400,15 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
             duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
         else:
             duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
+    if "aerial_rescue" in emergencies:
+        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
+        if len(at_site) < 2:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (),
+                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+        elif not trained:
+            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
+        else:
+            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
     if "confined_space_rescue" in emergencies:
         trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:

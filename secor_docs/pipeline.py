@@ -16,6 +16,7 @@ from .determinism import sha256
 from .errors import (BuildInterrupted, ConversionError, DamagedManifestError, EditedOutputError, IneligibleError, InputError, InternalError,
                      OutputError, Problem, SecorError, TemplateError)
 from .evidence import EVIDENCE, make_evidence_folders, needed_records, write_index_csv
+from .edition import edition_in_force
 from .facts import Facts, derive_facts, ineligibility_message
 from .certificate import AuditPlan, audit_view, plan_audit
 from .frameworks import Framework, load_framework, window_rules
@@ -42,6 +43,7 @@ class BuildOptions:
     force: bool = False
     allow_ineligible: bool = False
     templates: tuple[Path, ...] = ()
+    renew: bool = False   # issue the next program edition now, before its review date (edition.plan_edition)
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Plan:
     env: object
     template_warnings: list[str] = field(default_factory=list)
     findings: tuple = ()   # findings.Finding, every one of this build (consistency.all_findings)
+    edition: object = None            # edition.Edition this build issues (apply_edition, once the last build is read)
+    previous_edition: object = None   # edition.Edition of the last build, if any
 
 
 def expand_profiles(paths: tuple[Path, ...]) -> list[Path]:
@@ -138,9 +142,10 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     findings = tuple(all_findings(FindingInputs(profile, facts, library, built, tuple(documents),
                                                 extra={"audit": audit, "window_rules": rules,
                                                        "framework": framework, "unfiled": unfiled})))
-    built.context["findings"] = finding_views(findings, documents)
     plan = Plan(loaded, facts, built, documents, framework, audit, resolved, search, look,
                 slugify(profile.company.legal_name), as_of, env, search.unmatched(), findings)
+    plan.edition = edition_in_force(profile.program.effective_date, as_of)
+    show_findings(plan)
     if check_templates:
         preflight_templates(plan)
     return plan
@@ -252,7 +257,8 @@ def raw_inputs_key(path: Path, options: BuildOptions) -> tuple[str, str] | None:
         questions = (path.parent / str(data["audit_questions"]) if data.get("audit_questions")
                      else settings_file.parent / named if named and settings_file is not None else None)
         key = fingerprint({
-            "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve())],
+            "options": [(options.as_of or date.today()).isoformat(), options.pdf, options.allow_ineligible, str(path.resolve()),
+                        options.renew],
             "profile": hashlib.sha256(raw).hexdigest(),
             "settings": hashlib.sha256(read_limited(config, MAX_BYTES)).hexdigest() if config else None,
             "folders": folder_hashes,
@@ -324,6 +330,7 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
             if edited:
                 backup = back_up(target, edited, datetime.now().strftime("%Y%m%d-%H%M%S"))
                 result.warnings.append(f"{len(edited)} hand-edited file(s) copied to {backup} before rebuilding")
+            apply_edition(plan, previous, options.renew)
             if keep_finding_due_dates(plan, previous):
                 result.findings = [f.as_dict() for f in plan.findings]
             inputs = input_hashes(plan)
@@ -412,25 +419,43 @@ def previous_build(target: Path, force: bool, warnings: list[str]) -> tuple[dict
         return None, set(files)
 
 
-def keep_finding_due_dates(plan: Plan, previous: dict | None) -> bool:
-    """A gap the previous build found keeps the due date it was given then: the date a gap must be closed by does
-    not move with each rebuild (and a rebuild a day later changes no document). True when a date was kept."""
-    from dataclasses import replace
+def apply_edition(plan: Plan, previous: dict | None, renew: bool) -> None:
+    """The program edition this build issues, now that the last build is known: the one in force on --as-of, or
+    with `renew` a new one starting on --as-of (refused with a one-line error where that makes no sense)."""
+    from .edition import plan_edition
 
-    before = {(w.get("code"), w.get("message")): w.get("due") for w in (previous or {}).get("warnings") or []
-              if isinstance(w, dict) and w.get("due")}
-    kept = []
-    for f in plan.findings:
-        due = before.get((f.code, f.message))
-        try:
-            kept.append(replace(f, due=date.fromisoformat(due)) if due and date.fromisoformat(due) != f.due else f)
-        except ValueError:
-            kept.append(f)
-    if kept == list(plan.findings):
+    program = plan.loaded.profile.program
+    edition, before, problem = plan_edition(program.effective_date, plan.as_of, previous, renew)
+    if problem:
+        raise InputError(f"{plan.loaded.path}: --renew: {problem}; nothing was written")
+    plan.edition, plan.previous_edition = edition, before
+    view = plan.built.context["program"]
+    view.edition, view.year, view.edition_start, view.review_due = edition.name, edition.year, edition.start, edition.review_due
+
+
+def keep_finding_due_dates(plan: Plan, previous: dict | None) -> bool:
+    """A gap the previous build found keeps the date it was first found and the due date it was given then: the
+    date a gap must be closed by does not move with each rebuild (findings.carry_forward). True when a date changed."""
+    from .findings import carry_forward
+
+    kept = carry_forward(plan.findings, previous, plan.as_of)
+    if kept == tuple(plan.findings):
         return False
-    plan.findings = tuple(kept)
-    plan.built.context["findings"] = finding_views(plan.findings, plan.documents)
+    plan.findings = kept
+    show_findings(plan)
     return True
+
+
+def show_findings(plan: Plan) -> None:
+    """The template views that print findings: the gaps page and corrective action log, and the "to write by" date
+    of each critical task without a procedure (its finding's due date)."""
+    from .procedures import procedure_dues
+
+    plan.built.context["findings"] = finding_views(plan.findings, plan.documents, plan.as_of)
+    dues = procedure_dues(plan.findings, plan.loaded.profile)
+    for view in plan.built.context["tasks"] + plan.built.context["critical_tasks"]:
+        if view.procedure_to_write:
+            view.procedure_due = dues.get((view.position_id, view.name), view.procedure_due)
 
 
 def input_hashes(plan: Plan) -> dict:
@@ -452,7 +477,7 @@ def inputs_key(plan: Plan, options: BuildOptions, inputs: dict | None = None) ->
     """A fingerprint of everything a build reads: same key, same outputs."""
     from .fingerprint import fingerprint
 
-    return fingerprint({"as_of": plan.as_of.isoformat(), "options": [options.pdf, options.allow_ineligible],
+    return fingerprint({"as_of": plan.as_of.isoformat(), "options": [options.pdf, options.allow_ineligible, options.renew],
                         "profile": snapshot(plan.loaded.profile), "look": [plan.look.prepared_by, plan.look.brand],
                         "inputs": inputs or input_hashes(plan)})
 
@@ -555,7 +580,7 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
     documents = [{
         "id": rec["id"], "title": rec["title"], "element": rec["element"], "kind": rec["kind"],
         "docx": docx.relative_to(folder).as_posix(), "pdf": None, "sha256": sha256(docx),
-        "revision": rec["revision"], "effective": rec["effective"].isoformat(),
+        "revision": rec["revision"], "effective": rec["effective"].isoformat(), "issued": rec["issued"].isoformat(),
         "next_review": rec["next_review"].isoformat(), "binder_page": None, "pages": None,
         "ident": rec["ident"], "pdf_sha256": None,
         "history": [{**h, "date": h["date"].isoformat()} for h in rec["history"]],
@@ -569,6 +594,7 @@ def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder
         "profile": str(plan.loaded.path),
         "certifying_partner": plan.loaded.profile.company.certifying_partner,
         "eligible": plan.facts.eligible,
+        "edition": plan.edition.as_dict(plan.loaded.profile.program.effective_date),
         "binder": {"pdf": None, "docx": None, "pages": None},
         "documents": documents,
         "evidence_index": {"csv": None},
@@ -735,7 +761,7 @@ BUILD_NOTE = "build-note"
 def build_note(message: str) -> dict:
     """A note about the build itself (not the program) in the manifest's `warnings`, shaped like a finding."""
     return {"code": BUILD_NOTE, "severity": "note", "message": message, "action": "", "owner": "", "due": None,
-            "documents": []}
+            "found": None, "documents": []}
 
 
 def write_portfolio(out: Path, results: list[BuildResult]) -> Path:

@@ -7,7 +7,7 @@ A procedure is only ever made of real steps: the company's own (`steps` in the p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .findings import Finding, Severity
@@ -117,11 +117,21 @@ def procedure_findings(profile: Profile, library: Library, critical: list, as_of
     return out
 
 
+def procedure_dues(findings, profile: Profile) -> dict[tuple[str, str], date]:
+    """(position id, task name) -> due date of its "procedure-to-write" finding: the critical task list prints it."""
+    out = {}
+    for f in findings:
+        if f.code == "procedure-to-write" and len(f.path) == 4:
+            _, i, _, j = f.path
+            out[(profile.positions[i].id, profile.positions[i].tasks[j].name)] = f.due
+    return out
+
+
 def procedures_to_write(inputs) -> list[Finding]:
     """Finding source for consistency.all_findings: critical tasks whose safe job procedure is still to write."""
     from .assessment import critical_tasks
 
     built = inputs.built
     documents = inputs.doc_ids("critical_task_list") or ("HAZ-002",)
-    return [Finding(f.code, f.severity, f.message, f.action, f.owner, f.due, documents, f.path)
+    return [replace(f, documents=documents)
             for f in procedure_findings(inputs.profile, inputs.library, critical_tasks(built.tasks, built.matrix), inputs.as_of)]

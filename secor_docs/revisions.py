@@ -19,6 +19,7 @@ class Change:
     text: str                 # "Added Sam Ortiz (Roofer)"
     tokens: tuple  # words that appear in a document's changed lines when the change touches it (a tuple of words:
                    # all of them on one line)
+    fallback: tuple = ()  # weaker tokens, tried only when no change's tokens show in the document
 
 
 def snapshot(profile: Profile) -> dict:
@@ -163,15 +164,17 @@ def reasons_for(old_lines: list[str], new_lines: list[str], changes: list[Change
     for c in changes:
         if c.text not in found and any(shows(t) for t in c.tokens if t):
             found.append(c.text)
-    return found
+    if not found:
+        found = [c.text for c in changes if any(shows(t) for t in c.fallback if t)]
+    return list(dict.fromkeys(found))
 
 
 def date_changes(plan, old_as_of: date) -> list[Change]:
     """What moving the build date from the previous build's --as-of to this one changes in content that depends on
     the date: people starting or leaving, training and first aid going out of date or due for renewal, the
-    12-month headcount, the program edition. Worked out by deriving the facts at both dates."""
+    12-month headcount, findings passing their due date. Worked out by deriving the facts at both dates (the
+    program edition is `edition_change`)."""
     from .context import EXPIRY_WARNING_DAYS, build_context
-    from .edition import edition_start
     from .facts import derive_facts
     from .library import load_library
     from .render import longdate
@@ -196,7 +199,8 @@ def date_changes(plan, old_as_of: date) -> list[Change]:
                           f"longer counted in the 12-month headcount", (name,)))
     if old_facts.peak_headcount != new_facts.peak_headcount:
         out.append(Change(f"Most people employed at once in the last 12 months: {new_facts.peak_headcount} "
-                          f"(was {old_facts.peak_headcount})", (str(new_facts.peak_headcount),)))
+                          f"(was {old_facts.peak_headcount})",
+                          tuple((str(new_facts.peak_headcount), w) for w in ("12 months", "at the same time", "at once"))))
     before = {pv.name: pv for pv in old_context["people"]}
     for pv in new_context["people"]:
         was = before.get(pv.name)
@@ -213,20 +217,38 @@ def date_changes(plan, old_as_of: date) -> list[Change]:
                 text = f"{pv.name}'s {st.name} is due for renewal: it expires on {st.expires}, within {EXPIRY_WARNING_DAYS} days"
             else:
                 text = f"{pv.name}'s {st.name} is now {st.status.lower()}"
-            out.append(Change(text, ((pv.name, st.name), (pv.name, st.expires))))
+            # a row of the training matrix names the course and date; a list of responders names only the person
+            out.append(Change(text, ((pv.name, st.name), (pv.name, st.expires), (st.name, st.expires)), ((pv.name,),)))
     if len(old_facts.current_people) != len(new_facts.current_people):
         n, m = len(new_facts.current_people), len(old_facts.current_people)
         out.append(Change(f"{n} people work for the company now (was {m})", (f"{n} people", f"{n} current", f"employs {n}", f"{n} workers")))
-    old_start = edition_start(profile.program.effective_date, old_as_of)
-    new_start = edition_start(profile.program.effective_date, new_as_of)
-    if old_start != new_start:
-        out.append(Change(f"The {new_start.year} edition of the program started on {new_start.isoformat()} (annual review)",
-                          (str(new_start.year), longdate(new_start), new_start.isoformat())))
+    overdue: dict[date, int] = {}
+    for f in plan.findings:
+        if old_as_of <= f.due < new_as_of:
+            overdue[f.due] = overdue.get(f.due, 0) + 1
+    if overdue:
+        n, dues = sum(overdue.values()), ", ".join(d.isoformat() for d in sorted(overdue))
+        out.append(Change(f"{n} finding{'s' if n > 1 else ''} passed {'their' if n > 1 else 'its'} due date ({dues}) "
+                          f"and {'are' if n > 1 else 'is'} now shown as overdue", ("overdue",)))
     if old_as_of.year != new_as_of.year:
-        out.append(Change(f"The year changed to {new_as_of.year}", (str(new_as_of.year),)))
+        # the year is on many lines that changed for other reasons: named only when nothing more precise is
+        out.append(Change(f"The year changed to {new_as_of.year}", (), ((str(new_as_of.year),),)))
     out.append(Change(f"The build date moved from {old_as_of.isoformat()} to {new_as_of.isoformat()}",
                       (new_as_of.isoformat(), longdate(new_as_of))))
     return out
+
+
+def edition_change(edition, before) -> Change | None:
+    """The new program edition this build issues, if it issues one: on the anniversary, or early (`--renew`)."""
+    from .render import longdate
+
+    if before is None or edition is None or edition.start <= before.start:
+        return None
+    how = (f"issued early on {edition.start.isoformat()}, before the review date {before.review_due.isoformat()}"
+           if edition.early else f"started on {edition.start.isoformat()} (annual review)")
+    return Change(f"The {edition.name} of the program {how}",
+                  (edition.name, f"for {edition.year}", f"year {edition.year}", longdate(edition.start)),
+                  (edition.start.isoformat(), (str(edition.year),)))
 
 
 def input_changes(old: dict | None, new: dict | None) -> dict:
@@ -261,9 +283,14 @@ def explain(doc, old: dict, old_lines: list[str], new_lines: list[str], changes:
             inputs: dict, old_as_of: str | None, as_of: date) -> list[str]:
     """Why a document's content changed, as precisely as the build can tell: the profile changes and date-dependent
     changes that show in its changed lines, its template, the built-in data, the tool itself. Never a generic reason."""
-    ignore = ("rev.", "Revision")
+    # lines that print the revision itself or the date it was issued change with every revision: never a cause
+    ignore = ("rev.", "Revision", "Status checked on", "Status was checked on", "checked against the company profile on",
+              "Summary as of", "the date this assessment was issued")
     reasons = reasons_for(old_lines, new_lines, changes, ignore)
-    reasons += [r for r in reasons_for(old_lines, new_lines, dated, ignore) if r not in reasons]
+    by_date = reasons_for(old_lines, new_lines, dated, ignore)
+    if len(by_date) > 1:   # the build date itself is a reason only when nothing more precise is
+        by_date = [r for r in by_date if not r.startswith("The build date moved")]
+    reasons += [r for r in by_date if r not in reasons]
     if old["id"] != doc.id:
         reasons.append(f"document number changed from {old['id']} to {doc.id}")
     if doc.template in inputs.get("templates", ()):
@@ -299,6 +326,8 @@ class ChangeReport:
     reviewed: list[str] = field(default_factory=list)
     date_changes: list[str] = field(default_factory=list)
     edition: str | None = None   # set when this build issued a new edition of the program (annual review)
+    early: str = ""              # "early, before its review date ...": the edition was issued with --renew
+    first_effective: str = ""    # first build: the date its documents take effect (the edition's start)
 
     @property
     def empty(self) -> bool:
@@ -311,7 +340,7 @@ class ChangeReport:
             return ["No document changed."]
         out = []
         if self.edition:
-            out.append(f"Annual review: this build issues the {self.edition} of the program")
+            out.append(f"Annual review: this build issues the {self.edition} of the program{' ' + self.early if self.early else ''}")
         if self.profile_changes:
             out.append("Profile changes: " + "; ".join(self.profile_changes))
         if self.date_changes:
@@ -325,10 +354,14 @@ class ChangeReport:
     def markdown(self, company: str, as_of: str) -> str:
         lines = [f"# Changes in this build of the {company} binder", "", f"Build date (--as-of): {as_of}", ""]
         if self.first_build:
-            lines.append(f"First build: {len(self.added)} documents issued at revision 1.")
+            lines.append(f"First build: {len(self.added)} documents issued at revision 1 on {as_of}"
+                         + (f", effective {self.first_effective} (the start of this program edition); statuses "
+                            f"(training, first aid, findings) were checked on {as_of}." if self.first_effective
+                            and self.first_effective != as_of else "."))
             return "\n".join(lines) + "\n"
         if self.edition:
-            lines += ["## Annual review", "", f"This build issues the {self.edition} of the program: every document was "
+            lines += ["## Annual review", "", f"This build issues the {self.edition} of the program"
+                      f"{' ' + self.early if self.early else ''}: every document was "
                       "reviewed. A document whose content changed has a new revision; one that did not keeps its revision, "
                       "and the review is recorded in its revision history with the next review a year on.", ""]
         if self.profile_changes:
@@ -352,62 +385,104 @@ def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
     """Give every document whose content changed a new revision, with the true reasons in its history; record the
     annual review of every document that is due for review (see README, "Document control")."""
     from .documents import new_revision, record_review  # imported here so the no-change path stays light
-    from .edition import edition_start, program_review_due
-
     changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of)
     old_as_of = (previous or {}).get("as_of")
     dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
     changed_inputs = input_changes((previous or {}).get("inputs"), inputs) if previous else {}
     senior = plan.built.context["senior_manager"].name
-    effective = plan.loaded.profile.program.effective_date
-    start, review_due = edition_start(effective, plan.as_of), program_review_due(effective, plan.as_of)
-    renewal = bool(old_as_of) and edition_start(effective, date.fromisoformat(old_as_of)) < start
-    edition = f"{start.year} edition"
+    new_edition = plan.edition
+    renewed = edition_change(new_edition, plan.previous_edition) if previous else None
+    if renewed:
+        dated.insert(0, renewed)
+    renewal = renewed is not None
+    review_due = new_edition.review_due
+    effective_from = max(plan.as_of, new_edition.start)   # a revision takes effect when issued, or when the program starts
+    edition = new_edition.name
+    review_note = (f"Reviewed for the {edition} of the program, issued early on {new_edition.start.isoformat()}"
+                   if new_edition.early else f"Reviewed for the {edition} of the program")
     added, revised, reviewed = [], [], []
     entries = list(zip(plan.documents, records, docx_files))
-    # The document register prints every revision, so it is decided after all the others.
-    ordered = [e for e in entries if e[0].key not in LISTS_REVISIONS] + [e for e in entries if e[0].key in LISTS_REVISIONS]
-    for doc, rec, docx in ordered:
-        old = rec.pop("previous")
-        if old is None:
-            added.append(f"{doc.id} {doc.title}")
-            if doc.key in LISTS_REVISIONS:
-                renderer.render(doc, docx)
-            continue
-        if doc.key in LISTS_REVISIONS:
-            renderer.render(doc, docx)
+
+    def list_reasons(own: str) -> list[str]:
+        """Why a document that lists other documents' revisions changed: the revisions it records."""
+        out = []
+        ids = [r.split(" ", 1)[0] for r, _ in revised if not r.startswith(f"{own} ")]
+        if ids:
+            out.append(f"records the new revisions of {_ids(ids)}")
+        if reviewed:
+            out.append(f"records the review of {_ids([r.split(' ', 1)[0] for r in reviewed])}")
+        if added:
+            out.append(f"lists the new documents {_ids([a.split(' ', 1)[0] for a in added])}")
+        return out
+
+    def decide(doc, rec, docx, old) -> str:
+        """Compare one rendered document with the previous build's: "revised", "reviewed" or "same"."""
         due = renewal or rec["next_review"] <= plan.as_of
-        next_review = review_due if due else add_year(plan.as_of)
+        next_review = review_due if due else add_year(effective_from)
         same = sha256(docx) == old.get("sha256")
         if not same:
             new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
             # at the annual review the page header names the new edition; that alone is no change of content
             same = renewal and new_lines == old_lines
         if same:
-            if due:
-                record_review(rec, plan.as_of, f"Reviewed for the {edition} of the program: no change", senior, next_review)
-                renderer.render(doc, docx)
-                reviewed.append(f"{doc.id} {doc.title} (rev. {rec['revision']} kept)")
-            continue
-        if doc.key in LISTS_REVISIONS:
-            ids = [r.split(" ", 1)[0] for r, _ in revised] + [r.split(" ", 1)[0] for r in reviewed]
-            reasons = []
-            if revised:
-                reasons.append(f"records the new revisions of {_ids([r.split(' ', 1)[0] for r, _ in revised])}")
-            if reviewed:
-                reasons.append(f"records the review of {_ids([r.split(' ', 1)[0] for r in reviewed])}")
-            if added:
-                reasons.append(f"lists the new documents {_ids([a.split(' ', 1)[0] for a in added])}")
-            extra = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs,
-                            old_as_of, plan.as_of) if not ids and not added else []
-            reasons += extra
-        else:
+            if not due:
+                return "same"
+            record_review(rec, plan.as_of, f"{review_note}: no change", senior, next_review)
+            renderer.render(doc, docx)
+            reviewed.append(f"{doc.id} {doc.title} (rev. {rec['revision']} kept)")
+            return "reviewed"
+        reasons = list_reasons(doc.id) if doc.key in LISTS_REVISIONS else []
+        if not reasons:
             reasons = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs, old_as_of, plan.as_of)
         if due:
-            reasons.append(f"reviewed for the {edition} of the program")
-        new_revision(rec, plan.as_of, reasons, senior, next_review)
+            reasons.append(review_note[0].lower() + review_note[1:])
+        new_revision(rec, plan.as_of, reasons, senior, next_review, effective_from)
         renderer.render(doc, docx)
         revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
+        return "revised"
+
+    lists, fresh = [], []
+    for doc, rec, docx in entries:
+        old = rec.pop("previous")
+        if old is None:
+            added.append(f"{doc.id} {doc.title}")
+            if doc.key in LISTS_REVISIONS:
+                fresh.append((doc, docx))
+        elif doc.key in LISTS_REVISIONS:
+            lists.append((doc, rec, docx, old))
+        else:
+            decide(doc, rec, docx, old)
+    # The documents that print every revision (register, approval page, acknowledgements) also print each other's:
+    # they are decided last, again whenever one of them gets a new revision, until none changes, so each shows the
+    # others' final revisions and a revision is never left listing a sibling's old one (which the next build,
+    # however unchanged, would then have to revise).
+    state = {doc.id: "same" for doc, *_ in lists}
+    for _ in range(len(lists) + 1):
+        progressed = False
+        for doc, rec, docx, old in lists:
+            if state[doc.id] == "revised":
+                continue
+            renderer.render(doc, docx)
+            if state[doc.id] == "reviewed":
+                if sha256(docx) == old.get("sha256") or docx_lines(docx) == docx_lines(target / old["docx"]):
+                    continue
+                rec["history"] = rec["history"][:-1]   # the review turns into a new revision
+                reviewed[:] = [r for r in reviewed if not r.startswith(f"{doc.id} ")]
+                state[doc.id] = "same"
+            result = decide(doc, rec, docx, old)
+            progressed = progressed or result != state[doc.id]
+            state[doc.id] = result
+        if not progressed:
+            break
+    for doc, rec, docx, old in lists:
+        if rec["revision"] != old["revision"] and list_reasons(doc.id):   # its reason names every revision of this build
+            due_note = [r for r in rec["history"][-1]["change"].split("; ") if r.startswith("reviewed for the")]
+            reasons = list_reasons(doc.id) + due_note
+            rec["history"][-1]["change"] = "; ".join(reasons)
+            revised[:] = [(d, reasons if d.startswith(f"{doc.id} ") else r) for d, r in revised]
+        renderer.render(doc, docx)
+    for doc, docx in fresh:
+        renderer.render(doc, docx)
     order = {d.id: i for i, d in enumerate(plan.documents)}
     revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
     reviewed.sort(key=lambda item: order.get(item.split(" ", 1)[0], 0))
@@ -415,7 +490,10 @@ def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
     removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
     return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None, reviewed=reviewed,
                         date_changes=[c.text for c in dated if not c.text.startswith("The build date moved")],
-                        edition=edition if renewal else None)
+                        edition=edition if renewal else None,
+                        first_effective=new_edition.start.isoformat() if previous is None else "",
+                        early=(f"early, before its review date {plan.previous_edition.review_due.isoformat()}"
+                               if renewal and new_edition.early else ""))
 
 
 def add_year(day: date) -> date:

@@ -5,7 +5,7 @@ they call for that the binder does not generate into a "document-to-write" findi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .findings import Finding, Severity
@@ -75,5 +75,5 @@ def documents_to_write(inputs) -> list[Finding]:
     found = [Triggered(t.key, t.title, t.because, tuple(r.key for r in t.references),
                        tuple((d.title, d.why, d.generated or None) for d in t.documents)) for t in views]
     documents = inputs.doc_ids("legislation_register") or ("POL-003",)
-    return [Finding(f.code, f.severity, f.message, f.action, f.owner, f.due, documents, f.path)
+    return [replace(f, documents=documents)
             for f in document_findings(inputs.profile, found, inputs.as_of)]

@@ -138,8 +138,9 @@ def test_approval_page_for_a_first_one_year_certification(approval_pages):
     assert table["Certificate sought"].startswith("One-year SECOR")
     assert "three-year SECOR can be sought from October 1, 2026" in table["Certificate sought"]
     assert table["Records kept since"] == "October 1, 2025"
-    assert table["Records window"] == ("The 3 whole months before the audit month: November 1, 2025 to January 31, 2026 "
-                                       "for an audit booked on February 1, 2026. The records cover all of them.")
+    # shown for the earliest booking date (from the program's own dates), not for the build date (issue 16)
+    assert table["Records window"] == ("The 3 whole months before the audit month: October 1, 2025 to December 31, 2025 "
+                                       "for an audit held on its earliest booking date, January 1, 2026. The records cover all of them.")
     assert table["Earliest booking date"].startswith("January 1, 2026: from that day on, 3 whole months")
     assert "Due by" not in table
     assert "records-window-short" not in {f["code"] for f in result.findings}

@@ -42,7 +42,7 @@ OWN = {
     "general_construction": {"roofing", "construction", "client_photos"},
     "residential_renovation": {"construction", "roofing"},
     "electrical": {"electrical", "construction"},
-    "plumbing_hvac": {"hvac", "construction", "oilfield"},   # confined space entry may need supplied air (SCBA)
+    "plumbing_hvac": {"hvac", "construction"},
     "landscaping": {"landscaping"},
     "oilfield_services": {"oilfield", "trucking"},           # oilfield units are commercial vehicles
     "trucking": {"trucking"},

@@ -200,3 +200,53 @@ def test_airless_sprayer_kind_gets_its_own_checklist(tmp_path):
     for own in ("Tip guard fitted", "trigger lock engages", "Pressure relief (prime or drain) valve", "Ground wire and clamp"):
         assert own in form, own
     assert not re.search(r"grinder|saw blade|disc", form, re.I)
+
+
+# ---- whole-binder read: lead paint, training names, the law a painter's gaps page names ----
+
+def test_scraping_paint_without_the_lead_hazard_is_a_validate_warning():
+    from click.testing import CliRunner
+
+    from secor_docs.cli import main
+    result = CliRunner().invoke(main, ["validate", str(PROFILE), "--as-of", AS_OF.isoformat()])
+    assert re.search(r"rev-painting-drywall\.yaml:\d+:\d+: warning: positions\[2\]\.tasks\[0\]\.hazards: task 'Surface "
+                     r"preparation: sanding, scraping and patching' usually involves 'Lead in old paint and coatings'; "
+                     r"add 'lead_paint'", result.output), result.output
+    assert "tasks[0].hazards: task 'Taping, mudding and sanding drywall' usually involves" not in result.output
+
+
+def test_renovation_surface_preparation_assesses_lead_paint(tmp_path):
+    lib = load_library()
+    path = tmp_path / "reno.yaml"
+    path.write_text(starter_profile(Answers(industry="residential_renovation", effective_date=date(2026, 3, 1)), lib),
+                    encoding="utf-8")
+    profile = load_profile(path, lib).profile
+    ctx = build_context(profile, derive_facts(profile, lib, date(2026, 3, 2)), lib).context
+    lead = next(h for h in ctx["hazards"] if h.key == "lead_paint")
+    text = "\n".join(i for level in lead.controls for i in level.items)
+    assert "tested for lead" in text and "no dry power sanding, open-flame burning" in text
+
+
+def test_drywall_finishers_training_is_named_for_their_work(binder):
+    matrix = doc(binder, "REC-050")
+    row = matrix[matrix.index("Kyle Brandt"):][:600]
+    assert "Repetitive Work and Posture (MSI Prevention)" in row and "Workstation Ergonomics" not in row
+
+
+def test_gaps_page_names_only_the_law_in_this_companys_register(binder):
+    gaps = doc(binder, "GAP-001")
+    assert not present(gaps, ["Pesticide", "Hours of Service", "Commercial Vehicle", "National Safety Code"])
+
+
+def test_ladders_and_platforms_fit_painters_and_drywall_finishers(binder):
+    drywall = doc(binder, "HA-", "Drywall Finisher")
+    assert "Where drywall stilts are used" in drywall and "Rolling work platforms (baker-style" in drywall
+    painter = doc(binder, "HA-", "Painter")
+    assert "Ladders never set on drop sheets" in painter
+    assert "Where drywall stilts are used" not in doc(binder, "HA-", "Owner / Estimator")
+
+
+def test_spray_rules_in_the_chemical_and_flammable_practices(binder):
+    assert "organic vapour respirator on; stop and leave if you smell solvent" in doc(binder, "SWP-", "chemical")
+    flammable = doc(binder, "SWP-", "Flammable")
+    assert "shut off pilot lights" in flammable and "metal flush pail" in flammable

@@ -30,13 +30,17 @@ def binder(tmp_path_factory):
     return {"texts": texts, "findings": result.findings, "folder": docs}
 
 
-def step_rows(path: Path) -> list[list[str]]:
-    """The rows of a safe job procedure's steps table (header '#', 'Stage', 'What to do', ...)."""
+def table_rows(path: Path, *header: str) -> list[list[str]]:
+    """The body rows of the first table whose header row starts with these cells."""
     for table in Document(str(path)).tables:
-        header = [c.text for c in table.rows[0].cells]
-        if header[:2] == ["#", "Stage"]:
+        if [c.text for c in table.rows[0].cells][:len(header)] == list(header):
             return [[c.text for c in row.cells] for row in table.rows[1:]]
     return []
+
+
+def step_rows(path: Path) -> list[list[str]]:
+    """The rows of a safe job procedure's steps table (header '#', 'Stage', 'What to do', ...)."""
+    return table_rows(path, "#", "Stage")
 
 
 def doc(binder, prefix: str) -> str:
@@ -110,3 +114,105 @@ def test_hot_work_training_still_required_for_torch_work(binder):
 def test_course_notes_name_no_other_trade(binder):
     matrix = doc(binder, "REC-050")
     assert "janitorial" not in matrix.lower()
+
+
+# ---------------------------------------------------------------- controls in the hazard assessments
+
+# Controls of other trades (machine shops, welding bays, tank entry, electricians) that a plumber or HVAC
+# technician could not describe at an interview.
+FOREIGN_CONTROLS = [
+    "SCBA", "Tripod and mechanical retrieval winch", "agitators", "welding bay", "fume extractor arm",
+    "Welding helmet", "designated shop welding area", "Group lockout box", "on each machine",
+    "lockout procedure for each machine", "never open panels or work on wiring", "Class E hard hat",
+    "hydraulic lines", "pre-assemble trusses", "Confined space assessment required before welding",
+]
+# Controls a plumbing, gasfitting and HVAC company's workers do describe.
+TRADE_CONTROLS = [
+    "Combustion and carbon monoxide test of every fuel-burning appliance",
+    "Gas leak rule at a client building",
+    "Personal carbon monoxide monitor worn on every service call",
+    "Technicians work only on the controls and wiring of the appliances",
+    "Written isolation steps for each kind of appliance",
+    "relieved of pressure before they are opened or drained",
+    "Crawlspaces and tight mechanical rooms ventilated",
+    "Each crawlspace, attic or tight space assessed before entry",
+    "Soldering and brazing indoors with the room ventilated",
+    "Jetting rule",
+    "left undisturbed until a sample is tested",
+    "Cadmium-free brazing alloys",
+]
+
+
+def test_hazard_assessments_carry_no_other_trade_controls(binder):
+    assessments = "\n".join(docs(binder, "HA-").values())
+    practices = "\n".join(docs(binder, "SWP-").values())
+    for phrase in FOREIGN_CONTROLS:
+        assert phrase not in assessments, phrase
+        assert phrase not in practices, phrase
+
+
+def test_hazard_assessments_carry_the_trade_controls(binder):
+    assessments = "\n".join(docs(binder, "HA-").values())
+    for phrase in TRADE_CONTROLS:
+        assert phrase in assessments, phrase
+
+
+def test_ppe_policy_lists_no_foreign_ppe(binder):
+    ppe = doc(binder, "POL-010")
+    assert "hydraulic lines" not in ppe            # brazing refrigeration lines is not hydraulic work
+    assert "blow-down and pneumatic" not in ppe
+    assert "SCBA" not in ppe and "retrieval line" not in ppe
+    hard_hats = [line for line in ppe.splitlines() if "hard hat" in line.lower()]
+    assert not hard_hats, hard_hats                # nobody here works below overhead work
+    assert "Personal carbon monoxide monitor" in ppe
+
+
+# ---------------------------------------------------------------- equipment, inspections, emergency plan
+
+def test_equipment_checklists_fit_the_equipment(binder):
+    jetter = doc(binder, "EQP-05")
+    assert "dead-man" in jetter and "Trigger gun" not in jetter and "detergent" not in jetter
+    torch = doc(binder, "EQP-06")
+    assert "Flashback arrestors" in torch
+    assert "Welding leads" not in torch and "Welding screens" not in torch and "Helmet lens" not in torch
+    drain = doc(binder, "EQP-04")
+    assert "Foot switch" in drain and "Grinder disc" not in drain
+    detector = doc(binder, "EQP-07")
+    assert "Bump test" in detector and "Calibration" in detector
+
+
+def test_client_site_inspection_fits_service_work(binder):
+    client = doc(binder, "INS-02")
+    for phrase in ["drop zone", "nails, screws and offcuts", "Welding screens", "for each machine",
+                   "Electrical work done only by a qualified electrician"]:
+        assert phrase not in client, phrase
+    assert "combustion and carbon monoxide tested" in client
+    assert "soldering or brazing indoors" in client
+
+
+def test_emergency_numbers_once_each_and_only_those_that_apply(binder):
+    plans = sorted(binder["folder"].glob("ERP-*.docx"))
+    assert len(plans) == 2
+    for path in plans:
+        rows = table_rows(path, "Who", "Number", "When")
+        numbers = [r[1] for r in rows]
+        assert numbers.count("911") == 1, path.name
+        assert numbers.count("1-800-242-3447") == 1, path.name   # the owner's locate line is not printed twice
+        assert len(numbers) == len(set(numbers)), path.name
+        names = " ".join(r[0] for r in rows)
+        assert "Employment Standards" not in names, path.name     # nobody is under 18
+        assert "ATCO Gas emergency line" in names, path.name
+
+
+# ---------------------------------------------------------------- law and documents the trade brings in
+
+def test_trade_law_and_documents_are_in_the_register_and_gaps(binder):
+    register = doc(binder, "POL-003")
+    assert "Ozone-depleting Substances and Halocarbons Regulation" in register
+    assert "Refrigerant records" in register
+    assert "Trade certificates on file" in register
+    assert "Gas and plumbing permit log" in register
+    gaps = doc(binder, "GAP-001")
+    assert "no refrigerant records" in gaps and "no trade certificates on file" in gaps
+    codes = {f["code"] for f in binder["findings"]}
+    assert "document-to-write" in codes and "law-to-verify" in codes
