@@ -88,6 +88,8 @@ class HazardVariant(Data):
     except_industries: list[str] = []
     except_tasks: list[str] = []
     except_equipment: list[str] = []
+    uses: list[str] = []
+    not_uses: list[str] = []
     crew: bool = False
     description: str | None = None
     check: str | None = None
