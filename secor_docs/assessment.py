@@ -145,8 +145,11 @@ def resolve_hazards(profile: Profile, library: Library, matrix: Matrix) -> dict[
     return out
 
 
-def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting) -> ResolvedHazard:
-    """The hazard as this task meets it: only the controls and causes that fit the task."""
+def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setting: Setting,
+              rating=None, matrix: Matrix | None = None) -> ResolvedHazard:
+    """The hazard as this task meets it: only the controls and causes that fit the task, and the task's own rating
+    where there is one: the task library's rating for this hazard (the residual rating then no higher than the
+    initial one), else the hazard's rating for tasks like this one (hazards/*.yaml `ratings`)."""
     lib = library.hazards.get(h.key)
     if h.custom or lib is None:
         return h
@@ -154,24 +157,43 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
     practice = tuple(i.text for i in lib.safe_work_practice if fits(i, setting, [task.name]))
     variant = variant_for(lib, setting, task.name)
-    return replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
-                   safe_work_practice=practice,
-                   description=(variant.description if variant else None) or h.description,
-                   check=(variant.check if variant else None) or h.check)
+    out = replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
+                  safe_work_practice=practice, description=(variant.description if variant else None) or h.description,
+                  check=(variant.check if variant else None) or h.check)
+    if rating is not None and matrix is not None:
+        out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
+                      residual=matrix.rate(min(rating.severity, lib.residual.severity),
+                                           min(rating.probability, lib.residual.probability)))
+    elif matrix is not None:
+        own = next((r for r in lib.ratings if fits(r, setting, [task.name])), None)
+        if own is not None:
+            out = replace(out, initial=matrix.rate(own.severity, own.probability),
+                          residual=matrix.rate(own.residual.severity, own.residual.probability))
+    return out
 
 
 def task_hazards(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
                  setting: Setting | None = None) -> tuple[ResolvedHazard, ...]:
-    """A task's hazards as it meets them: the controls, causes, courses and rules that fit the task."""
+    """A task's hazards as it meets them: the controls, causes, courses and rules that fit the task (ratings aside)."""
     setting = setting or Setting.of(profile, library)
     return tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
 
 
-def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard]) -> list[AssessedTask]:
+def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],
+                 matrix: Matrix | None = None) -> list[AssessedTask]:
+    from .procedures import match_library_task  # procedures needs nothing from here; keep the import local
     setting = Setting.of(profile, library)
-    return [AssessedTask(pos.id, pos.title, task.name, task_hazards(profile, library, hazards, task, setting),
-                         task.critical, task.working_alone, tuple(task.steps))   # steps: procedures.procedure_for
-            for pos in profile.positions for task in pos.tasks]
+    matrix = matrix or Matrix(profile.program.risk_matrix)
+    tasks = []
+    for pos in profile.positions:
+        for task in pos.tasks:
+            steps = tuple(task.steps)  # the safe job procedure itself comes from procedures.procedure_for
+            lib_key = match_library_task(task, profile.company.industry, library)
+            ratings = library.tasks[lib_key].ratings if lib_key in library.tasks else {}
+            own = tuple(_for_task(profile, library, task, hazards[k], setting, ratings.get(k), matrix)
+                        for k in task.hazards)
+            tasks.append(AssessedTask(pos.id, pos.title, task.name, own, task.critical, task.working_alone, steps))
+    return tasks
 
 
 def critical_tasks(tasks: list[AssessedTask], matrix: Matrix) -> list[AssessedTask]:

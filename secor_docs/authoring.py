@@ -10,7 +10,8 @@ set is written and reviewed. Markup, one construct per line:
   @landscape            (first lines) landscape pages  @bare         (first lines) no header, control block or history
   @form                 (first lines) a form for the field: title and one control line instead of the control
                         block and revision history (the footer keeps the control line on every page)
-  |~ 20 | 80 |          column widths (percent) of the next table
+  |~ 20 | 80 |          column widths (percent) of the next table;  |~- 50 | 50 |  the same, compact (tick lists
+                        on field forms: smaller text, no space after each cell's paragraph)
   |! A | B |            header row (shaded, repeated on each page)
   | a | b |             body row;  |% tr for x in xs %|  a docxtpl row tag;  |_ N |  N blank rows for paper
   **bold** inside any text.
@@ -32,6 +33,7 @@ from docx.shared import Cm, Pt, RGBColor
 BRAND = "1F4E79"
 FONT = "Calibri"          # LibreOffice substitutes the metric-compatible Carlito
 ROW_HEIGHT = Cm(0.85)     # tall enough to write in by hand
+COMPACT_ROW_HEIGHT = Cm(0.75)   # blank rows of a compact table: still a full handwriting line
 
 
 def _shade(cell, hex_colour: str) -> None:
@@ -254,8 +256,9 @@ class Compiler:
 
     def _table(self, lines: list[str]) -> None:
         widths = None
+        compact = bool(lines) and lines[0].startswith("|~-")
         if lines and lines[0].startswith("|~"):
-            widths = [float(x) for x in _cells(lines[0][2:]) if x]
+            widths = [float(x) for x in _cells(lines[0][3 if compact else 2:]) if x]
             lines = lines[1:]
         ncols = max(len(_cells(l[2:] if l.startswith(("|!", "|_")) else l)) for l in lines if not l.startswith("|%"))
         if widths is None:
@@ -271,7 +274,9 @@ class Compiler:
             for i, cell in enumerate(row.cells):
                 cell.width = col_widths[i]
                 value = values[i] if i < len(values) else ""
-                _add_text(cell.paragraphs[0], value, bold=header, size=9)
+                _add_text(cell.paragraphs[0], value, bold=header, size=8 if compact else 9)
+                if compact:
+                    cell.paragraphs[0].paragraph_format.space_after = Pt(0)
                 if header:
                     _shade(cell, "D9E2EC")
             if header:
@@ -289,7 +294,7 @@ class Compiler:
             elif line.startswith("|_"):
                 count = int(_cells(line[2:])[0] or 1)
                 for _ in range(count):
-                    add_row([], height=ROW_HEIGHT)
+                    add_row([], height=COMPACT_ROW_HEIGHT if compact else ROW_HEIGHT)
             else:
                 add_row(_cells(line))
         for i, col in enumerate(table.columns):

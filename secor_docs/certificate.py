@@ -151,7 +151,7 @@ def window_findings(plan: AuditPlan, rules: WindowRules, owner: str, as_of: date
             f"those months are covered.",
             f"If records go back further, set program.records_since to the first day they were kept; otherwise agree "
             f"the audit date with {rules.partner} (the first date with a full window is {plan.earliest_booking.isoformat()}).",
-            owner, min(soon, plan.audit_date) if plan.audit_date > as_of else as_of, documents, ("program",)))
+            owner, min(soon, plan.audit_date) if plan.audit_date > as_of else soon, documents, ("program",)))
     if plan.audit == "maintenance" and plan.due_by is None:
         found.append(Finding(
             "maintenance-due-date-unknown", Severity.WARNING,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from . import form_sizes
 from .assessment import HIERARCHY, AssessedTask, ResolvedHazard, assess_tasks, critical_tasks, resolve_hazards
 from .controls import CONFIRM_WITHIN_DAYS, unconfirmed_count
 from .edition import edition_start, program_review_due
@@ -74,7 +75,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
     as_of = facts.as_of
     matrix = Matrix(profile.program.risk_matrix)
     hazards = resolve_hazards(profile, library, matrix)
-    tasks = assess_tasks(profile, library, hazards)
+    tasks = assess_tasks(profile, library, hazards, matrix)
     critical = critical_tasks(tasks, matrix)
     task_procedures = procedures(profile, library)
     refs = library.legislation.references
@@ -221,12 +222,30 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  training=sorted({library.training[k].name for k in task_training(profile, library, hazards, profile_task[(t.position_id, t.name)])
                                   if k in library.training}),
                  people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
-                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
+                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}",
+                 positions=[t.position_title], priorities=[index], flha_key=f"{t.name}|{sjp or t.position_id}")
 
     task_views = [task_view(t, 0) for t in tasks]
     with_procedure = [t for t in critical if task_procedures.get((t.position_id, t.name)) is not None]
-    sjp_ids = {id(t): f"SJP-{n:02d}" for n, t in enumerate(with_procedure, start=1)}
+
+    def same_procedure(t: AssessedTask) -> tuple:
+        proc = task_procedures[(t.position_id, t.name)]
+        return (t.name.casefold(), proc.source, proc.library_key, tuple(s.text for s in proc.steps),
+                tuple(sorted(h.key for h in t.hazards)), t.working_alone)
+
+    # Positions that do the same task the same way (same name, steps, hazards and lone work) share one procedure.
+    groups: dict[tuple, list[AssessedTask]] = {}
+    for t in with_procedure:
+        groups.setdefault(same_procedure(t), []).append(t)
+    sjp_ids = {id(t): f"SJP-{n:02d}" for n, members in enumerate(groups.values(), start=1) for t in members}
     critical_views = [task_view(t, i, sjp_ids.get(id(t), "")) for i, t in enumerate(critical, start=1)]
+    procedure_views = [_shared_procedure([c for c in critical_views if c.sjp == sjp])
+                       for sjp in dict.fromkeys(c.sjp for c in critical_views if c.sjp)]
+    # a task name with two procedures (one for the lone worker, say) is told apart by its positions on the FLHA
+    repeated = {p.name for p in procedure_views if sum(q.name == p.name for q in procedure_views) > 1}
+    flha_names = {p.sjp: (p.label if p.name in repeated else p.name) for p in procedure_views}
+    for c in critical_views:
+        c.flha_name = flha_names.get(c.sjp, c.name)
 
     position_views = []
     for pos in profile.positions:
@@ -251,14 +270,31 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             training=[library.training[k].name for k in required_training(pos.id)],
             working_alone=any(t.working_alone for t in pos.tasks), label=pos.title, ident=pos.id))
 
+    # ---- what a hazard-triggered program document (fall protection, respirators, noise, confined spaces) covers ----
+    def program_view(hazard_key: str | None = None, ppe_words: tuple[str, ...] = ()) -> View:
+        def wears(tv) -> list[str]:
+            return [p for p in tv.ppe if any(w in p.lower() for w in ppe_words)]
+        ts = [tv for tv in task_views
+              if (hazard_key and any(h.key == hazard_key for h in tv.hazards)) or (ppe_words and wears(tv))]
+        people = list(dict.fromkeys(n for tv in ts for n in tv.people))
+        return v(applies=bool(ts), tasks=ts, people=people, people_text=", ".join(people) or "No one currently",
+                 positions=list(dict.fromkeys(tv.position_title for tv in ts)),
+                 ppe=sorted({p for tv in ts for p in (wears(tv) if ppe_words else tv.ppe)}),
+                 hazard=hazard_views.get(hazard_key) if hazard_key else None,
+                 training=sorted({c for tv in ts for c in tv.training}))
+
+    hazard_programs = v(fall=program_view("fall_from_height"), noise=program_view("noise"),
+                        confined=program_view("confined_space"),
+                        respirators=program_view(ppe_words=("respirator", "breathing apparatus", "scba")))
+
     # ---- law and documents the trade, equipment, hazards, PPE and tasks bring in ----
     trade_triggers = triggered(profile, library, [x.item for pv in position_views for x in pv.ppe],
                                {p.library_key for p in task_procedures.values() if p and p.library_key})
     triggered_views = [v(key=t.key, title=t.title, because=t.because,
                          references=[getattr(law, k) for k in t.references if hasattr(law, k)],
-                         documents=[v(title=title, why=why, generated=gen or "", to_write=gen is None,
+                         documents=[v(title=title, why=why, generated=gen or "", to_write=gen is None, complete=complete or "",
                                       due=facts.as_of + timedelta(days=DOCUMENT_DUE_DAYS), owner=senior.name)
-                                    for title, why, gen in t.documents])
+                                    for title, why, gen, complete in t.documents])
                        for t in trade_triggers]
 
     # ---- sites, first aid, emergencies ----
@@ -302,17 +338,19 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
+        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
-                 training=[library.training[k].name for k in em.training if k in library.training],
+                 training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
                  drill=" ".join([em.drill, *emergency_lines(em.drill_more, scope)]), label=em.name)
 
     checklists = library.site_checklists
 
     def checklist_for(site) -> list[View]:
-        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in used_keys}
-        areas = site_checklist(checklists, Scope.of(profile, site.kind, used_keys), hazard_tasks,
-                               {hk: hazards[hk].name for hk in used_keys})
+        site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+                               {hk: hazards[hk].name for hk in site_keys})
         return [v(area=a.area, items=list(a.items)) for a in areas]
 
     def responders_for(site) -> list[View]:
@@ -340,7 +378,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster,
-            emergencies=[emergency_view(k, Scope.of(profile, site.kind, facts.hazards_used)) for k in obligations.emergencies[site.name]],
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+                         for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
             people=list(obligations.responders[site.name].people), label=site.name, title=site.name, ident=site.name))
@@ -373,7 +412,27 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         contact_phone=(by_name[wa.contact].phone_text if wa and wa.contact in by_name else ""),
         tasks=wa_tasks, people=sorted({n for tv in wa_tasks for n in tv.people}))
 
+    # ---- lines and columns of the logs and record forms (form_sizes.py) ----
     program = profile.program
+    largest_crew = max((s.workers for s in obligations.shifts), default=1)
+    def wearers(word: str) -> int:
+        return sum(1 for pv in roster if any(word in x.item.lower() for pos in position_views if pos.id == pv.position_id
+                                              for x in pos.ppe))
+    items_per_person = [len(pos.ppe) for pv in roster for pos in position_views if pos.id == pv.position_id]
+    shortest = min([i for i in [working_alone.interval] + [tv.check_in for tv in wa_tasks] if i > 0], default=60)
+    forms = v(
+        flha_crew=form_sizes.crew_rows(largest_crew, facts.owner_only),
+        attendance=form_sizes.attendance_rows(len(roster)),
+        drill=form_sizes.drill_rows(largest_crew),
+        corrective_actions=form_sizes.corrective_action_rows(
+            PER_YEAR[program.inspection_frequency], len(profile.sites), PER_YEAR[program.emergency_drill_frequency]),
+        ppe_issue=form_sizes.ppe_issue_rows(items_per_person),
+        ppe_inspection=form_sizes.ppe_inspection_rows(PER_YEAR[program.inspection_frequency]),
+        fall_arrest=form_sizes.fall_arrest_rows(wearers("harness")),
+        fit_tests=form_sizes.fit_test_rows(wearers("respirator")),
+        working_alone=form_sizes.working_alone_rows(shortest),
+    )
+
     framework = library.frameworks.get(profile.company.certifying_partner, {})
     partner = v(key=profile.company.certifying_partner, name=framework.get("partner", profile.company.certifying_partner),
                 name_short=profile.company.certifying_partner if profile.company.certifying_partner != "GENERIC" else "Alberta",
@@ -434,6 +493,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "tasks": task_views,
         "critical_tasks": critical_views,
         "procedures": [c for c in critical_views if c.has_procedure],
+        "procedure_documents": procedure_views,
         "flha_hazards": [v(name=h.name, swp=f"SWP-{n:02d}") for n, h in enumerate(hazard_views.values(), start=1)
                          if h.key not in library.site_checklists.get("flha_skip_hazards", [])],
         "triggered": triggered_views,
@@ -442,6 +502,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "sites": site_views,
         "equipment": equipment_views,
         "working_alone": working_alone,
+        "forms": forms,
+        "hazard_programs": hazard_programs,
         "contacts": contacts,
         "emergency_numbers": emergency_numbers,
         "contractors": profile.contractors,
@@ -456,7 +518,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                             current_as_of=library.first_aid.get("current_as_of", "")),
     }
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
-             "hazards": list(hazard_views.values()), "critical_tasks": [c for c in critical_views if c.has_procedure]}
+             "hazards": list(hazard_views.values()), "critical_tasks": procedure_views}
     return Built(context, items, tasks, hazards, matrix, obligations)
 
 
@@ -507,3 +569,17 @@ def _emergency_numbers(library, profile, facts) -> list:
         seen.add(digits)
         out.append(View(name=name, phone=phone, note=note))
     return out
+
+
+def _shared_procedure(members: list) -> View:
+    """One safe job procedure for the positions that do the same critical task the same way: the first position's
+    view, naming every position, priority and person."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    titles = [m.position_title for m in members]
+    checkers = list(dict.fromkeys(m.checked_by for m in members))
+    return View(**{**vars(first), "positions": titles, "position_title": "; ".join(titles),
+                   "priorities": [m.priority for m in members], "label": f"{first.name} ({'; '.join(titles)})",
+                   "people": list(dict.fromkeys(p for m in members for p in m.people)),
+                   "checked_by": checkers[0] if len(checkers) == 1 else "; ".join(checkers)})

@@ -76,6 +76,15 @@ class Rating(Data):
     probability: int = Field(ge=1, le=4)
 
 
+class TaskRating(Item):
+    """A rating of a hazard for the tasks (industries, sites, equipment) where it differs from the hazard's usual
+    one: noise for someone who plans and supervises is not the grinder operator's, a confined space entry for hot
+    work inside a tank is worse than one for an inspection. `text` says why; the first entry that fits wins."""
+    severity: int = Field(ge=1, le=4)
+    probability: int = Field(ge=1, le=4)
+    residual: Rating
+
+
 class HazardVariant(Data):
     """How a hazard reads for the tasks it fits (same conditions as an Item): its own description or check.
 
@@ -103,6 +112,7 @@ class Hazard(Data):
     probability: int = Field(ge=1, le=4)
     controls: Controls
     residual: Rating
+    ratings: list[TaskRating] = []   # task-specific ratings (see TaskRating)
     check: str
     code_refs: list[str]
     # training keys; like a control, an entry may say where it applies ({text: welding_safety, tasks: [weld]}), so
@@ -154,7 +164,7 @@ class Line(Data):
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
     tasks: list[str] = []        # a word in one of the company's task names starts with one of these
     except_industries: list[str] = []   # not for these company.industry keys
-    except_tasks: list[str] = []  # ...and one of those task names has no word starting with one of these
+    except_tasks: list[str] = [] # ...and that task has no word starting with one of these (tree work keeps no GFCI line)
 
     @model_validator(mode="before")
     @classmethod
@@ -180,6 +190,7 @@ class Emergency(Data):
     procedure: list[Line]
     equipment: list[Line] = []
     training: list[str] = []
+    hazard_training: dict[str, list[str]] = {}   # training key -> hazards at the site that call for it as well
     drill: str
     drill_more: list[Line] = []             # drill parts that apply only where their conditions hold
 
@@ -235,6 +246,9 @@ class LibraryTask(Data):
     hazards: list[str] = Field(min_length=1)
     ppe: list[TaskPPE] = []
     steps: list[TaskStep] = Field(min_length=4)
+    # A hazard's rating before controls for this task, where the hazard's library rating (written for the worst
+    # case of any trade) overstates it: a parts delivery at the counter is not a water heater carried down stairs.
+    ratings: dict[str, Rating] = {}
 
 
 class IndustryPosition(Data):
@@ -273,6 +287,7 @@ class TriggeredDocument(Data):
     title: str
     why: str
     generated: str | None = None   # catalog key of the document the binder builds for it; else a document to write
+    complete: str | None = None    # for a generated document: what the company must fill in that the profile cannot know
 
 
 class Trigger(Data):
@@ -392,7 +407,7 @@ def _check_references(lib: Library) -> None:
                 if c.slug in seen_ids:
                     problems.append(f"hazard {key}: control id '{c.slug}' is used twice; give one an explicit id")
                 seen_ids.add(c.slug)
-        for item in [*h.causes, *h.safe_work_practice, *h.training, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
+        for item in [*h.causes, *h.safe_work_practice, *h.training, *h.ratings, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("equipment kind", [*item.equipment, *item.except_equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
@@ -412,6 +427,8 @@ def _check_references(lib: Library) -> None:
         need("hazard", em.caused_by.hazards + [h for ln in lines for h in ln.hazards], lib.hazards, f"emergency {key}")
         need("equipment kind", em.caused_by.equipment + [e for ln in lines for e in ln.equipment], lib.equipment, f"emergency {key}")
         need("industry", em.caused_by.industries + [i for ln in lines for i in ln.industries], lib.industries, f"emergency {key}")
+        need("training", em.hazard_training, lib.training, f"emergency {key}")
+        need("hazard", [h for hs in em.hazard_training.values() for h in hs], lib.hazards, f"emergency {key}")
     for key, course in lib.training.items():
         need("training", course.covers, lib.training, f"training {key} covers")
     for key, ind in lib.industries.items():
@@ -447,6 +464,9 @@ def _check_references(lib: Library) -> None:
     for key, t in lib.tasks.items():
         need("industry", t.industries, lib.industries, f"task {key}")
         need("hazard", t.hazards + [s.hazard for s in t.steps if s.hazard] + [p.hazard for p in t.ppe], lib.hazards, f"task {key}")
+        for hk in t.ratings:
+            if hk not in t.hazards:
+                problems.append(f"task {key}: rating for '{hk}', which is not one of the task's hazards")
         phases = {s.phase for s in t.steps}
         if not {"prepare", "work", "finish"} <= phases:
             problems.append(f"task {key}: steps need at least the prepare, work and finish phases")

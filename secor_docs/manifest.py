@@ -91,6 +91,53 @@ def confined(value: Any) -> bool:
     return parts[0] in BUILD_NAMES and (len(parts) == 1) == (parts[0] not in ("documents", ".binder-parts"))
 
 
+def build_manifest(plan, issued, converted, binder, folder: Path, *, inputs: dict | None, framework: str,
+                   inputs_key: str | None, raw_inputs_key: str | None, warnings: list[dict]) -> dict[str, Any]:
+    """The manifest of one build (contract §3), made here and only here from what the stages returned: the plan,
+    the issued documents (`records.IssuedDocument`), their PDFs (`records.ConvertedDocument`, None without PDFs) and
+    the binder files (`records.BinderFiles`)."""
+    from . import __version__
+    from .revisions import snapshot
+
+    converted = converted or (None,) * len(issued)
+    profile = plan.loaded.profile
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "company": profile.company.legal_name,
+        "wcb_account": profile.company.wcb_account,
+        "as_of": plan.as_of.isoformat(),
+        "generator": f"secor-docs {__version__}",
+        "profile": str(plan.loaded.path),
+        "certifying_partner": profile.company.certifying_partner,
+        "eligible": plan.facts.eligible,
+        "edition": plan.edition.as_dict(profile.program.effective_date),
+        "binder": binder.as_manifest(),
+        "documents": [document_entry(doc, pdf, folder) for doc, pdf in zip(issued, converted)],
+        "evidence_index": {"csv": "evidence-index.csv", "framework": framework},
+        "calendar": "records-calendar.ics",
+        "profile_snapshot": snapshot(profile),
+        "inputs": inputs,
+        "changes": "CHANGES.md",
+        "inputs_key": inputs_key,
+        "raw_inputs_key": raw_inputs_key,
+        "warnings": warnings,
+    }
+
+
+def document_entry(doc, pdf, folder: Path) -> dict[str, Any]:
+    """One document's manifest entry: the issued document and, when PDFs were made, its PDF and binder place."""
+    control = doc.control
+    return {
+        "id": doc.doc.id, "title": doc.doc.title, "element": doc.doc.element_id, "kind": doc.doc.kind,
+        "docx": doc.docx.relative_to(folder).as_posix(), "pdf": pdf.pdf if pdf else None,
+        "sha256": pdf.docx_sha256 if pdf else doc.sha256,
+        "revision": control.revision, "effective": control.effective.isoformat(), "issued": control.issued.isoformat(),
+        "next_review": control.next_review.isoformat(), "binder_page": pdf.binder_page if pdf else None,
+        "pages": pdf.pages if pdf else None, "ident": doc.doc.ident, "pdf_sha256": pdf.pdf_sha256 if pdf else None,
+        "history": [h.as_manifest() for h in control.history],
+    }
+
+
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

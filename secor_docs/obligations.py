@@ -108,14 +108,23 @@ class TrainingStatus:
         return self.state.ok
 
 
+def _contains_words(text: str, words: str) -> bool:
+    """`words` appear in `text` as whole words (a plural -s allowed): 'lead' is not in 'leadership'."""
+    return re.search(r"(?<![a-z0-9])" + re.escape(words) + r"(?:e?s)?(?![a-z0-9])", text) is not None
+
+
 def match_course(course_name: str, library: Library) -> str | None:
-    name = course_name.lower()
+    """The training key of a course name as written on a certificate: the course whose name or alias appears in it
+    (or it in them) as whole words, the longest such alias winning ('Supervisor Safety Leadership' is not lead
+    paint awareness)."""
+    name = course_name.lower().strip()
+    best, best_len = None, 0
     for key, course in library.training.items():
         for alias in [course.name, *course.aliases]:
-            a = alias.lower()
-            if a and (a in name or name in a):
-                return key
-    return None
+            a = alias.lower().strip()
+            if a and (_contains_words(name, a) or _contains_words(a, name)) and len(a) > best_len:
+                best, best_len = key, len(a)
+    return best
 
 
 def _basis(key: str, library: Library) -> tuple[Basis, str]:
@@ -347,14 +356,28 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
+def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: Facts) -> tuple[str, ...]:
+    """The hazards of the work done at a site. When the profile says who works there (`sites[].shifts`), the hazards
+    of the tasks of those people's positions, so a shop's plan does not list the tank rescue its lease crew needs;
+    otherwise everyone is assumed to work everywhere and every hazard of the company counts."""
+    here = [s for s in shifts if s.site == site.name]
+    if not here or any(s.assumed for s in here):
+        return facts.hazards_used
+    names = set(people_at(site.name, shifts))
+    positions = {p.position for p in profile.people if p.name in names}
+    keys = {hk for pos in profile.positions if pos.id in positions for t in pos.tasks for hk in t.hazards}
+    return tuple(k for k in facts.hazards_used if k in keys)
+
+
 def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
-                     profile: Profile) -> tuple[str, ...]:
-    """The profile's own list for the site, else what the site kind and the company's work can cause."""
+                     profile: Profile, hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The profile's own list for the site, else what the site kind and the work done there can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
-        scope = Scope.of(profile, site.kind, facts.hazards_used)
-        keys = emergencies_for_site(library, scope, [ek for hk in facts.hazards_used for ek in hazards[hk].emergencies],
+        used = facts.hazards_used if hazard_keys is None else hazard_keys
+        scope = Scope.of(profile, site.kind, used)
+        keys = emergencies_for_site(library, scope, [ek for hk in used for ek in hazards[hk].emergencies],
                                     facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
 
@@ -416,6 +439,11 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
                                f"{order[0] if order else 'the worker'} works at this site alone, so nobody can attend the entry or start a rescue"))
         elif not trained:
             duties.append(Duty("Confined space attendant and rescue", (), "nobody at this site has current confined space training"))
+        elif len(trained) < 2:
+            # the entrant and the tending worker outside both need the training: one trained person cannot do both
+            duties.append(Duty("Confined space attendant and rescue", (),
+                               f"only {trained[0]} at this site has current confined space training, and an entry needs "
+                               "a trained entrant and a trained tending worker outside the space"))
         else:
             duties.append(Duty("Confined space attendant and rescue", tuple(trained)))
     if "fire" in emergencies:
@@ -480,6 +508,7 @@ class Obligations:
     certificates: tuple[Certificate, ...]
     first_aid: tuple[FirstAidCoverage, ...]
     emergencies: dict[str, tuple[str, ...]]              # site -> emergency keys
+    site_hazards: dict[str, tuple[str, ...]]             # site -> hazard keys of the work done there
     responders: dict[str, SiteResponders]                # site -> responders
     check_ins: tuple[CheckInPlan, ...]
 
@@ -501,10 +530,13 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     shifts = work_shifts(profile, as_of)
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile) for site in profile.sites}
+    at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name])
+                   for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
-                       emergencies=emergencies, responders=resp, check_ins=check_in_plans(profile, tasks))
+                       emergencies=emergencies, site_hazards=at_site, responders=resp,
+                       check_ins=check_in_plans(profile, tasks))

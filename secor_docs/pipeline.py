@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import __version__
 from .catalog import PlannedDocument, load_catalog, plan_catalog
 from .consistency import FindingInputs, all_findings, finding_views
 from .context import Built, build_context
@@ -124,7 +123,8 @@ def plan_build(path: Path, as_of: date | None, *, allow_ineligible: bool = False
     catalog = load_catalog()
 
     def evaluate(expression: str) -> bool:
-        return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors))
+        return bool(env.compile_expression(expression)(facts=built.context["facts"], contractors=profile.contractors,
+                                                       triggered=[t.key for t in built.context["triggered"]]))
 
     framework, unfiled = load_framework(profile.company.certifying_partner), []
     questions = question_file(profile, loaded.folder, settings, settings_file)
@@ -342,12 +342,10 @@ def build_one(path: Path, options: BuildOptions) -> BuildResult:
                 return result
             preflight_templates(plan, include_builtin=False)
             with staging_folder(options.out, plan.slug) as staging:
-                manifest, conversion_error, report = write_outputs(plan, staging, options, result.timings, previous, target,
-                                                                   inputs)
-                manifest["inputs_key"] = key if conversion_error is None else None
-                manifest["raw_inputs_key"] = raw_key[1] if raw_key and conversion_error is None else None
-                manifest["warnings"] = result.findings + [build_note(w) for w in result.warnings]
-                write_manifest(staging, manifest)
+                manifest, conversion_error, report = write_outputs(
+                    plan, staging, options, result.timings, previous, target, inputs,
+                    keys=(key, raw_key[1] if raw_key else None),
+                    warnings=result.findings + [build_note(w) for w in result.warnings])
                 result.changes = report.lines()
                 owned = sorted(p.name for p in staging.iterdir())
                 if not options.pdf:
@@ -490,31 +488,29 @@ def up_to_date(previous: dict | None, key: str, target: Path) -> bool:
 
 
 def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict, previous: dict | None,
-                  target: Path, inputs: dict | None = None) -> tuple[dict, ConversionError | None, ChangeReport]:
-    """Every build-owned output, written into the staging folder."""
+                  target: Path, inputs: dict | None = None, keys: tuple[str | None, str | None] = (None, None),
+                  warnings: list[dict] | None = None) -> tuple[dict, ConversionError | None, ChangeReport]:
+    """Every build-owned output, written into the staging folder, stage by stage; the manifest last, from what the
+    stages returned. `keys` are the inputs and raw-inputs fingerprints recorded for the next build."""
     # Imported here: a build with nothing to do never needs the Word, PDF and calendar libraries.
     from .binder import produce_pdfs
-    from .documents import DocumentRenderer, document_records
+    from .documents import DocumentRenderer, plan_records
+    from .manifest import build_manifest
+    from .records import BinderFiles
     from .records_calendar import build_calendar
-    from .revisions import follow_changes, reusable_pdfs
+    from .revisions import issue_documents, reusable_pdfs
 
-    records = document_records(plan, previous)
-    renderer = DocumentRenderer(plan, records)
     t0 = time.perf_counter()
+    planned = plan_records(plan, previous)
+    renderer = DocumentRenderer(plan)
     previous_pages = {d["id"]: d.get("binder_page") for d in (previous or {}).get("documents", [])} if options.pdf else {}
-    docx_files = renderer.render_all(folder, previous_pages, jobs=options.jobs)
-    report = follow_changes(plan, renderer, records, docx_files, previous, target, inputs)
+    issued, report = issue_documents(plan, renderer, planned, folder, previous, target, inputs, options.jobs, previous_pages)
     timings["render"] = time.perf_counter() - t0
-    manifest = new_manifest(plan, records, docx_files, folder)
-    manifest["profile_snapshot"] = snapshot(plan.loaded.profile)
-    manifest["inputs"] = inputs
-    conversion_error = None
-    pages: dict[str, int | None] = {}
+    converted, binder, conversion_error = None, BinderFiles(), None
     if options.pdf:
         try:
-            reuse = reusable_pdfs(records, docx_files, previous, target)
-            pages = produce_pdfs(plan, renderer, records, docx_files, folder, manifest, options.jobs, timings, reuse,
-                                 previous, target)
+            converted, binder = produce_pdfs(plan, renderer, issued, folder, options.jobs, timings,
+                                             reusable_pdfs(issued, previous, target), previous, target)
         except ConversionError as e:
             if disk_nearly_full(folder):
                 raise OutputError(f"{target}: the disk is full ({e}); nothing was written, the previous build is "
@@ -523,29 +519,27 @@ def write_outputs(plan: Plan, folder: Path, options: BuildOptions, timings: dict
                 raise ConversionError(f"{e}; nothing was written: the previous build in {target} is unchanged "
                                       f"(build with --no-pdf for the Word files alone)") from None
             conversion_error = e  # a first build: the Word files are still delivered; the exit status says PDF is missing
-            for entry in manifest["documents"]:
-                entry.update(pdf=None, pages=None, binder_page=None, pdf_sha256=None)
-            manifest["binder"] = {"pdf": None, "docx": None, "pages": None}
             for stale in list((folder / "documents").glob("*.pdf")) + [folder / "binder.pdf", folder / "binder.docx"]:
                 stale.unlink(missing_ok=True)
             shutil.rmtree(folder / ".front", ignore_errors=True)
     t0 = time.perf_counter()
-    rows = renderer.evidence_view(pages).rows
-    write_index_csv(rows, folder / "evidence-index.csv")
-    manifest["evidence_index"] = {"csv": "evidence-index.csv", "framework": renderer.framework.key}
+    pages = {d.doc.id: c.binder_page for d, c in zip(issued, converted)} if converted else {}
+    write_index_csv(renderer.evidence_view(pages).rows, folder / "evidence-index.csv")
     positions = [(p.id, p.title) for p in plan.loaded.profile.positions]
     reviews: dict = {}
-    for rec in records:
-        reviews.setdefault(rec["next_review"], []).append(rec["id"])
+    for doc in issued:
+        reviews.setdefault(doc.control.next_review, []).append(doc.doc.id)
     (folder / "records-calendar.ics").write_bytes(build_calendar(plan.loaded.profile, plan.facts, plan.slug, positions,
                                                                  sorted(reviews.items())))
-    manifest["calendar"] = "records-calendar.ics"
     from .findings import markdown as findings_markdown
 
-    changes_md = report.markdown(manifest["company"], manifest["as_of"]) + "\n" + findings_markdown(plan.findings)
+    changes_md = report.markdown(plan.loaded.profile.company.legal_name, plan.as_of.isoformat()) + "\n" + findings_markdown(plan.findings)
     (folder / "CHANGES.md").write_text(changes_md, encoding="utf-8")
-    manifest["changes"] = "CHANGES.md"
     timings["evidence"] = time.perf_counter() - t0
+    ok = conversion_error is None
+    manifest = build_manifest(plan, issued, converted, binder, folder, inputs=inputs, framework=renderer.framework.key,
+                              inputs_key=keys[0] if ok else None, raw_inputs_key=keys[1] if ok else None,
+                              warnings=warnings or [])
     write_manifest(folder, manifest)
     return manifest, conversion_error, report
 
@@ -574,32 +568,6 @@ def set_aside_pdfs(target: Path, previous: dict | None, stamp: str) -> list[str]
         src.rename(dest)
         moved.append(rel)
     return moved
-
-
-def new_manifest(plan: Plan, records: list[dict], docx_files: list[Path], folder: Path) -> dict:
-    documents = [{
-        "id": rec["id"], "title": rec["title"], "element": rec["element"], "kind": rec["kind"],
-        "docx": docx.relative_to(folder).as_posix(), "pdf": None, "sha256": sha256(docx),
-        "revision": rec["revision"], "effective": rec["effective"].isoformat(), "issued": rec["issued"].isoformat(),
-        "next_review": rec["next_review"].isoformat(), "binder_page": None, "pages": None,
-        "ident": rec["ident"], "pdf_sha256": None,
-        "history": [{**h, "date": h["date"].isoformat()} for h in rec["history"]],
-    } for rec, docx in zip(records, docx_files)]
-    return {
-        "schema_version": 1,
-        "company": plan.loaded.profile.company.legal_name,
-        "wcb_account": plan.loaded.profile.company.wcb_account,
-        "as_of": plan.as_of.isoformat(),
-        "generator": f"secor-docs {__version__}",
-        "profile": str(plan.loaded.path),
-        "certifying_partner": plan.loaded.profile.company.certifying_partner,
-        "eligible": plan.facts.eligible,
-        "edition": plan.edition.as_dict(plan.loaded.profile.program.effective_date),
-        "binder": {"pdf": None, "docx": None, "pages": None},
-        "documents": documents,
-        "evidence_index": {"csv": None},
-        "calendar": None,
-    }
 
 
 def run_build(options: BuildOptions, progress=None) -> list[BuildResult]:

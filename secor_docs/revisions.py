@@ -1,12 +1,13 @@
 """Document control that follows change: what changed in the profile, and why each document got a new revision."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from .determinism import sha256
 from .model import Profile
+from .records import ADDED, KEPT, LATE, REVIEWED, REVISED, Control, IssuedDocument, PlannedRecord
 
 # Documents that print other documents' revisions: decided after all the others.
 LISTS_REVISIONS = {"document_register", "program_approval", "acknowledgement_sheets"}
@@ -380,120 +381,188 @@ class ChangeReport:
         return "\n".join(lines) + "\n"
 
 
-def follow_changes(plan, renderer, records: list[dict], docx_files: list[Path],
-                   previous: dict | None, target: Path, inputs: dict | None = None) -> ChangeReport:
-    """Give every document whose content changed a new revision, with the true reasons in its history; record the
-    annual review of every document that is due for review (see README, "Document control")."""
-    from .documents import new_revision, record_review  # imported here so the no-change path stays light
-    changes = profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of)
-    old_as_of = (previous or {}).get("as_of")
-    dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
-    changed_inputs = input_changes((previous or {}).get("inputs"), inputs) if previous else {}
-    senior = plan.built.context["senior_manager"].name
-    new_edition = plan.edition
-    renewed = edition_change(new_edition, plan.previous_edition) if previous else None
-    if renewed:
-        dated.insert(0, renewed)
-    renewal = renewed is not None
-    review_due = new_edition.review_due
-    effective_from = max(plan.as_of, new_edition.start)   # a revision takes effect when issued, or when the program starts
-    edition = new_edition.name
-    review_note = (f"Reviewed for the {edition} of the program, issued early on {new_edition.start.isoformat()}"
-                   if new_edition.early else f"Reviewed for the {edition} of the program")
-    added, revised, reviewed = [], [], []
-    entries = list(zip(plan.documents, records, docx_files))
+@dataclass(frozen=True)
+class ChangeContext:
+    """What a rebuild compares against, worked out once: the profile changes, the changes the date brings (with the
+    new program edition first, when this build issues one), the changed inputs (tool, templates, data), and the
+    dates a decision gives (`decide`)."""
+    changes: list[Change]
+    dated: list[Change]
+    inputs: dict
+    old_as_of: str | None
+    as_of: date
+    approved_by: str
+    renewal: bool            # this build issues a new program edition (annual review, or --renew)
+    edition: object          # edition.Edition this build issues
+    review_note: str         # "Reviewed for the 2027 edition of the program"
+    effective_from: date     # a revision takes effect when issued, or when the program starts if that is later
+    first_build: bool
 
-    def list_reasons(own: str) -> list[str]:
+    @classmethod
+    def of(cls, plan, previous: dict | None, inputs: dict | None) -> "ChangeContext":
+        old_as_of = (previous or {}).get("as_of")
+        dated = date_changes(plan, date.fromisoformat(old_as_of)) if old_as_of else []
+        edition = plan.edition
+        renewed = edition_change(edition, plan.previous_edition) if previous else None
+        if renewed:
+            dated.insert(0, renewed)
+        return cls(changes=profile_changes((previous or {}).get("profile_snapshot"), snapshot(plan.loaded.profile), plan.as_of),
+                   dated=dated, inputs=input_changes((previous or {}).get("inputs"), inputs) if previous else {},
+                   old_as_of=old_as_of, as_of=plan.as_of, approved_by=plan.built.context["senior_manager"].name,
+                   renewal=renewed is not None, edition=edition,
+                   review_note=(f"Reviewed for the {edition.name} of the program, issued early on {edition.start.isoformat()}"
+                                if edition.early else f"Reviewed for the {edition.name} of the program"),
+                   effective_from=max(plan.as_of, edition.start), first_build=previous is None)
+
+
+class Ledger:
+    """The decisions of one build in the order they were made; a document that lists revisions names the others in
+    that order (non-listing documents in catalog order, then the lists as they were decided)."""
+
+    def __init__(self):
+        self.status: dict[str, str] = {}
+        self.reasons: dict[str, tuple[str, ...]] = {}
+
+    def record(self, doc_id: str, status: str, reasons: tuple[str, ...] = ()) -> None:
+        self.status.pop(doc_id, None)  # a changed decision moves to the end
+        self.status[doc_id], self.reasons[doc_id] = status, reasons
+
+    def ids(self, status: str, but: str | None = None) -> list[str]:
+        return [i for i, s in self.status.items() if s == status and i != but]
+
+    def list_reasons(self, own: str) -> list[str]:
         """Why a document that lists other documents' revisions changed: the revisions it records."""
         out = []
-        ids = [r.split(" ", 1)[0] for r, _ in revised if not r.startswith(f"{own} ")]
-        if ids:
-            out.append(f"records the new revisions of {_ids(ids)}")
-        if reviewed:
-            out.append(f"records the review of {_ids([r.split(' ', 1)[0] for r in reviewed])}")
-        if added:
-            out.append(f"lists the new documents {_ids([a.split(' ', 1)[0] for a in added])}")
+        if self.ids(REVISED, but=own):
+            out.append(f"records the new revisions of {_ids(self.ids(REVISED, but=own))}")
+        if self.ids(REVIEWED):
+            out.append(f"records the review of {_ids(self.ids(REVIEWED))}")
+        if self.ids(ADDED):
+            out.append(f"lists the new documents {_ids(self.ids(ADDED))}")
         return out
 
-    def decide(doc, rec, docx, old) -> str:
-        """Compare one rendered document with the previous build's: "revised", "reviewed" or "same"."""
-        due = renewal or rec["next_review"] <= plan.as_of
-        next_review = review_due if due else add_year(effective_from)
-        same = sha256(docx) == old.get("sha256")
-        if not same:
-            new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
-            # at the annual review the page header names the new edition; that alone is no change of content
-            same = renewal and new_lines == old_lines
-        if same:
-            if not due:
-                return "same"
-            record_review(rec, plan.as_of, f"{review_note}: no change", senior, next_review)
-            renderer.render(doc, docx)
-            reviewed.append(f"{doc.id} {doc.title} (rev. {rec['revision']} kept)")
-            return "reviewed"
-        reasons = list_reasons(doc.id) if doc.key in LISTS_REVISIONS else []
-        if not reasons:
-            reasons = explain(doc, old, old_lines, new_lines, changes, dated, changed_inputs, old_as_of, plan.as_of)
-        if due:
-            reasons.append(review_note[0].lower() + review_note[1:])
-        new_revision(rec, plan.as_of, reasons, senior, next_review, effective_from)
-        renderer.render(doc, docx)
-        revised.append((f"{doc.id} {doc.title} (rev. {rec['revision']})", reasons))
-        return "revised"
 
-    lists, fresh = [], []
-    for doc, rec, docx in entries:
-        old = rec.pop("previous")
-        if old is None:
-            added.append(f"{doc.id} {doc.title}")
-            if doc.key in LISTS_REVISIONS:
-                fresh.append((doc, docx))
-        elif doc.key in LISTS_REVISIONS:
-            lists.append((doc, rec, docx, old))
-        else:
-            decide(doc, rec, docx, old)
-    # The documents that print every revision (register, approval page, acknowledgements) also print each other's:
-    # they are decided last, again whenever one of them gets a new revision, until none changes, so each shows the
-    # others' final revisions and a revision is never left listing a sibling's old one (which the next build,
-    # however unchanged, would then have to revise).
-    state = {doc.id: "same" for doc, *_ in lists}
+def decide(ctx: ChangeContext, rec: PlannedRecord, control: Control, docx: Path, target: Path,
+           listed: list[str]) -> tuple[str, Control, tuple[str, ...]]:
+    """The revision decision for one document rendered with `control` (the one it carries): (status, control,
+    reasons). Content is compared with the previous build's file; a changed document gets a new revision with the
+    reasons its changed lines show (`listed`, for a document that lists revisions: the revisions it records); an
+    unchanged one due for review keeps its revision and records the review."""
+    old, doc = rec.previous, rec.doc
+    due = ctx.renewal or control.next_review <= ctx.as_of
+    next_review = ctx.edition.review_due if due else add_year(ctx.effective_from)
+    same = sha256(docx) == old.get("sha256")
+    if not same:
+        new_lines, old_lines = docx_lines(docx), docx_lines(target / old["docx"])
+        # at the annual review the page header names the new edition; that alone is no change of content
+        same = ctx.renewal and new_lines == old_lines
+    if same:
+        if not due:
+            return KEPT, control, ()
+        return REVIEWED, control.reviewed(ctx.as_of, f"{ctx.review_note}: no change", ctx.approved_by, next_review), ()
+    reasons = list(listed) or explain(doc, old, old_lines, new_lines, ctx.changes, ctx.dated, ctx.inputs,
+                                      ctx.old_as_of, ctx.as_of)
+    if due:
+        reasons.append(ctx.review_note[0].lower() + ctx.review_note[1:])
+    return REVISED, control.revised(ctx.as_of, reasons, ctx.approved_by, next_review, ctx.effective_from), tuple(reasons)
+
+
+def issue_documents(plan, renderer, planned: tuple[PlannedRecord, ...], folder: Path, previous: dict | None,
+                    target: Path, inputs: dict | None = None, jobs: int = 1,
+                    late_pages: dict | None = None) -> tuple[tuple[IssuedDocument, ...], ChangeReport]:
+    """The render stage with document control: every document rendered with the control it carries and compared
+    with the previous build (`decide`); a document whose control the decision changes (a new revision, a recorded
+    review) is rendered once more with it, as templates print the control fields and the revision history prints
+    the reasons the comparison found.
+
+    The documents that print every revision (LISTS_REVISIONS: register, approval page, acknowledgements) also print
+    each other's: they are decided last, again whenever one of them gets a new revision, until none changes, so
+    each shows the others' final revisions (a revision never lists a sibling's old one, which the next build would
+    then have to revise). A file is rendered only when its control or the catalog it prints changed since its last
+    render."""
+    from .documents import catalog_view
+
+    ctx = ChangeContext.of(plan, previous, inputs)
+    controls = {rec.id: rec.control for rec in planned}
+    path = {rec.id: renderer.target(folder, rec.doc) for rec in planned}
+    pages = {rec.id: late_pages if rec.doc.key == LATE else None for rec in planned}
+    ledger = Ledger()
+    rendered: dict[str, tuple] = {}   # document id -> (control, catalog controls) of the file on disk
+
+    def state() -> tuple:
+        return tuple(controls[d.id] for d in plan.documents)
+
+    def render(rec: PlannedRecord) -> None:
+        key = (controls[rec.id], state() if rec.doc.key in LISTS_REVISIONS else None)
+        if rendered.get(rec.id) != key:
+            renderer.render(rec.doc, controls[rec.id], path[rec.id], catalog_view(plan.documents, controls), pages[rec.id])
+            rendered[rec.id] = key
+
+    first = [rec for rec in planned if rec.doc.key not in LISTS_REVISIONS]
+    renderer.render_all([(rec.doc, rec.control, path[rec.id], pages[rec.id]) for rec in first],
+                        catalog_view(plan.documents, controls), jobs=jobs)
+    rendered |= {rec.id: (rec.control, None) for rec in first}
+    for rec in planned:
+        if rec.previous is None:
+            ledger.record(rec.id, ADDED)
+        elif rec.doc.key not in LISTS_REVISIONS:
+            status, controls[rec.id], reasons = decide(ctx, rec, rec.control, path[rec.id], target, [])
+            ledger.record(rec.id, status, reasons)
+    for rec in first:
+        render(rec)  # the documents whose control changed
+
+    lists = [rec for rec in planned if rec.doc.key in LISTS_REVISIONS and rec.previous is not None]
+    for rec in lists:
+        ledger.record(rec.id, KEPT)
     for _ in range(len(lists) + 1):
         progressed = False
-        for doc, rec, docx, old in lists:
-            if state[doc.id] == "revised":
+        for rec in lists:
+            before = ledger.status[rec.id]
+            if before == REVISED:
                 continue
-            renderer.render(doc, docx)
-            if state[doc.id] == "reviewed":
+            render(rec)
+            if before == REVIEWED:
+                docx, old = path[rec.id], rec.previous
                 if sha256(docx) == old.get("sha256") or docx_lines(docx) == docx_lines(target / old["docx"]):
                     continue
-                rec["history"] = rec["history"][:-1]   # the review turns into a new revision
-                reviewed[:] = [r for r in reviewed if not r.startswith(f"{doc.id} ")]
-                state[doc.id] = "same"
-            result = decide(doc, rec, docx, old)
-            progressed = progressed or result != state[doc.id]
-            state[doc.id] = result
+                # the review turns into a new revision (the next review date it gave stays)
+                controls[rec.id] = replace(controls[rec.id], history=controls[rec.id].history[:-1])
+                ledger.record(rec.id, KEPT)
+            status, controls[rec.id], reasons = decide(ctx, rec, controls[rec.id], path[rec.id], target,
+                                                       ledger.list_reasons(rec.id))
+            ledger.record(rec.id, status, reasons)
+            progressed = progressed or status != before
         if not progressed:
             break
-    for doc, rec, docx, old in lists:
-        if rec["revision"] != old["revision"] and list_reasons(doc.id):   # its reason names every revision of this build
-            due_note = [r for r in rec["history"][-1]["change"].split("; ") if r.startswith("reviewed for the")]
-            reasons = list_reasons(doc.id) + due_note
-            rec["history"][-1]["change"] = "; ".join(reasons)
-            revised[:] = [(d, reasons if d.startswith(f"{doc.id} ") else r) for d, r in revised]
-        renderer.render(doc, docx)
-    for doc, docx in fresh:
-        renderer.render(doc, docx)
-    order = {d.id: i for i, d in enumerate(plan.documents)}
-    revised.sort(key=lambda item: order.get(item[0].split(" ", 1)[0], 0))
-    reviewed.sort(key=lambda item: order.get(item.split(" ", 1)[0], 0))
+    for rec in lists:
+        if ledger.status[rec.id] == REVISED and ledger.list_reasons(rec.id):  # its reason names every revision of this build
+            control = controls[rec.id]
+            due_note = [r for r in control.history[-1].change.split("; ") if r.startswith("reviewed for the")]
+            reasons = tuple(ledger.list_reasons(rec.id) + due_note)
+            controls[rec.id] = replace(control, history=control.history[:-1] + (replace(control.history[-1], change="; ".join(reasons)),))
+            ledger.reasons[rec.id] = reasons
+    for rec in planned:
+        if rec.doc.key in LISTS_REVISIONS:
+            render(rec)
+
+    issued = tuple(IssuedDocument(rec, controls[rec.id], path[rec.id], sha256(path[rec.id]), ledger.status[rec.id],
+                                  ledger.reasons[rec.id]) for rec in planned)
+    return issued, change_report(plan, issued, previous, ctx)
+
+
+def change_report(plan, issued: tuple[IssuedDocument, ...], previous: dict | None, ctx: ChangeContext) -> ChangeReport:
+    """CHANGES.md and the build summary, from the decisions (documents in catalog order)."""
+    added = [f"{i.doc.id} {i.doc.title}" for i in issued if i.status == ADDED]
+    revised = [(f"{i.doc.id} {i.doc.title} (rev. {i.control.revision})", list(i.reasons)) for i in issued if i.status == REVISED]
+    reviewed = [f"{i.doc.id} {i.doc.title} (rev. {i.control.revision} kept)" for i in issued if i.status == REVIEWED]
     idents = {d.ident for d in plan.documents}
     removed = [f"{d['id']} {d['title']}" for d in (previous or {}).get("documents", []) if d.get("ident", d["id"]) not in idents]
-    return ChangeReport(added, removed, revised, [c.text for c in changes], previous is None, reviewed=reviewed,
-                        date_changes=[c.text for c in dated if not c.text.startswith("The build date moved")],
-                        edition=edition if renewal else None,
-                        first_effective=new_edition.start.isoformat() if previous is None else "",
+    return ChangeReport(added, removed, revised, [c.text for c in ctx.changes], previous is None, reviewed=reviewed,
+                        date_changes=[c.text for c in ctx.dated if not c.text.startswith("The build date moved")],
+                        edition=ctx.edition.name if ctx.renewal else None,
+                        first_effective=ctx.edition.start.isoformat() if previous is None else "",
                         early=(f"early, before its review date {plan.previous_edition.review_due.isoformat()}"
-                               if renewal and new_edition.early else ""))
+                               if ctx.renewal and ctx.edition.early else ""))
 
 
 def add_year(day: date) -> date:
@@ -520,17 +589,17 @@ def overdue_documents(manifest: dict | None, as_of: date) -> list[str]:
     return out
 
 
-def reusable_pdfs(records: list[dict], docx_files: list[Path], previous: dict | None, target: Path) -> dict[Path, Path]:
-    """PDFs of the previous build whose document did not change: no need to convert them again."""
+def reusable_pdfs(issued: tuple[IssuedDocument, ...], previous: dict | None, target: Path) -> dict[str, Path]:
+    """PDFs of the previous build whose document did not change (by document id): no need to convert them again."""
     if not previous:
         return {}
     before = {d.get("ident", d["id"]): d for d in previous.get("documents", [])}
     reuse = {}
-    for rec, docx in zip(records, docx_files):
-        old = before.get(rec["ident"])
-        if not old or not old.get("pdf") or old.get("sha256") != sha256(docx):
+    for doc in issued:
+        old = before.get(doc.planned.doc.ident)
+        if not old or not old.get("pdf") or old.get("sha256") != doc.sha256:
             continue
         pdf = target / old["pdf"]
         if pdf.is_file() and sha256(pdf) == old.get("pdf_sha256"):
-            reuse[docx] = pdf
+            reuse[doc.doc.id] = pdf
     return reuse

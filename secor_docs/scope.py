@@ -40,11 +40,10 @@ def line_fits(line: Line, scope: Scope) -> bool:
         return False
     if scope.industry in line.except_industries:
         return False
-    if not line.except_tasks:
-        return not line.tasks or _word_match(line.tasks, scope.task_names)
-    # one task name that meets the task words and none of the excepted ones ("road test" is not fleet driving)
-    return any((not line.tasks or _word_match(line.tasks, [n])) and not _word_match(line.except_tasks, [n])
-               for n in scope.task_names)
+    if line.except_tasks:  # some task must fit the line's task words and have none of its except words
+        return any((not line.tasks or _word_match(line.tasks, [t])) and not _word_match(line.except_tasks, [t])
+                   for t in scope.task_names)
+    return not line.tasks or _word_match(line.tasks, scope.task_names)
 
 
 def lines(items: Iterable[Line], scope: Scope) -> list[str]:

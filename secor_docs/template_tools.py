@@ -27,7 +27,7 @@ def export_templates(target: Path, force: bool = False) -> list[Path]:
 def check_templates(folder: Path, profile: Path, as_of: date | None) -> list[str]:
     """Problems in a consultant's template folder: broken tags, unknown variables, and a trial render of each
     overriding template against `profile` (which catches unknown attributes such as company.nmae)."""
-    from .documents import DocumentRenderer, document_records
+    from .documents import DocumentRenderer, catalog_view, plan_records
     from .pipeline import plan_build
     from .render import check_tags, locate_names, make_env, undeclared_variables
 
@@ -40,7 +40,9 @@ def check_templates(folder: Path, profile: Path, as_of: date | None) -> list[str
     plan = plan_build(profile, as_of, allow_ineligible=True)
     known = set(plan.built.context) | {"doc", "item", "logo", "catalog", "binder", "register", "evidence"}
     used = {d.template for d in load_catalog().documents} | {"binder/cover.docx", "binder/contents.docx", "binder/divider.docx"}
-    renderer = DocumentRenderer(plan, document_records(plan))
+    renderer = DocumentRenderer(plan)
+    controls = {rec.id: rec.control for rec in plan_records(plan)}
+    catalog = catalog_view(plan.documents, controls)
     scratch_dir = tempfile.TemporaryDirectory(prefix="secor-check-")  # private: never a file in the checked folder
     scratch = Path(scratch_dir.name) / "check.docx"
     try:
@@ -61,7 +63,7 @@ def check_templates(folder: Path, profile: Path, as_of: date | None) -> list[str
                 doc = next((d for d in plan.documents if d.template == rel), None)
                 if doc is not None:
                     renderer.plan = replace(plan, templates={**plan.templates, rel: path})
-                    renderer.render(doc, scratch)
+                    renderer.render(doc, controls[doc.id], scratch, catalog)
             except TemplateError as e:
                 problems.append(str(e))
     finally:

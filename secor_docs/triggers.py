@@ -21,7 +21,8 @@ class Triggered:
     title: str
     because: str                     # the trigger's reason, plus what in the profile set it off
     references: tuple[str, ...]
-    documents: tuple[tuple[str, str, str | None], ...]   # (title, why, generated catalog key or None)
+    documents: tuple[tuple[str, str, str | None, str | None], ...]   # (title, why, generated catalog key or None,
+                                                                      #  what to fill in a generated document)
 
 
 def _reasons(trigger, profile: Profile, ppe_items: list[str], library_tasks: set[str], library: Library) -> list[str]:
@@ -55,25 +56,42 @@ def triggered(profile: Profile, library: Library, ppe_items: list[str], library_
         reasons = _reasons(tr, profile, ppe_items, library_tasks, library)
         if reasons:
             out.append(Triggered(key, tr.title, f"{tr.because} ({'; '.join(reasons)})", tuple(tr.references),
-                                 tuple((d.title, d.why, d.generated) for d in tr.documents)))
+                                 tuple((d.title, d.why, d.generated, d.complete) for d in tr.documents)))
     return out
 
 
-def document_findings(profile: Profile, found: list[Triggered], as_of: date) -> list[Finding]:
-    """One "document-to-write" finding per document a trigger calls for that the binder does not generate."""
-    return [Finding(code="document-to-write", severity=Severity.WARNING,
-                    message=f"{t.title}: no {title[0].lower()}{title[1:].split(':')[0]} in the binder yet.",
-                    action=f"Write it for the company's own work and keep it with the program ({why}).",
-                    owner=profile.company.senior_manager, due=as_of + timedelta(days=DUE_DAYS), documents=("POL-003",))
-            for t in found for title, why, generated in t.documents if generated is None]
+def document_findings(profile: Profile, found: list[Triggered], as_of: date,
+                      generated_titles: dict[str, str] | None = None) -> list[Finding]:
+    """One "document-to-write" finding per document a trigger calls for that the binder does not generate, and one
+    "document-to-complete" finding per generated document with fields only the company can fill in
+    (`generated_titles`: catalog key -> "ID Title" of the documents this binder contains)."""
+    titles = generated_titles or {}
+    out = []
+    for t in found:
+        for title, why, generated, complete in t.documents:
+            if generated is None or generated not in titles:
+                out.append(Finding(code="document-to-write", severity=Severity.WARNING,
+                                   message=f"{t.title}: no {title[0].lower()}{title[1:].split(':')[0]} in the binder yet.",
+                                   action=f"Write it for the company's own work and keep it with the program ({why}).",
+                                   owner=profile.company.senior_manager, due=as_of + timedelta(days=DUE_DAYS),
+                                   documents=("POL-003",)))
+            elif complete:
+                out.append(Finding(code="document-to-complete", severity=Severity.WARNING,
+                                   message=f"{titles[generated]} is written from the profile; the company still has to {complete}.",
+                                   action=f"Fill in the blanks of {titles[generated].split(' ', 1)[0]} before the work it covers starts.",
+                                   owner=profile.company.senior_manager, due=as_of + timedelta(days=DUE_DAYS),
+                                   documents=(titles[generated].split(' ', 1)[0],)))
+    return out
 
 
 def documents_to_write(inputs) -> list[Finding]:
     """Finding source for consistency.all_findings: documents the company's trade, equipment, hazards, PPE or tasks
-    call for that the binder does not contain."""
+    call for that the binder does not contain, and generated ones with blanks only the company can fill."""
     views = inputs.built.context.get("triggered", [])
     found = [Triggered(t.key, t.title, t.because, tuple(r.key for r in t.references),
-                       tuple((d.title, d.why, d.generated or None) for d in t.documents)) for t in views]
+                       tuple((d.title, d.why, d.generated or None, d.complete or None) for d in t.documents)) for t in views]
+    titles = {d.key: f"{d.id} {d.title}" for d in inputs.documents}
     documents = inputs.doc_ids("legislation_register") or ("POL-003",)
-    return [replace(f, documents=documents)
-            for f in document_findings(inputs.profile, found, inputs.as_of)]
+    return [Finding(f.code, f.severity, f.message, f.action, f.owner, f.due,
+                    f.documents if f.code == "document-to-complete" else documents, f.path)
+            for f in document_findings(inputs.profile, found, inputs.as_of, titles)]

@@ -90,6 +90,8 @@ def test_first_build_is_issued_on_the_build_date_and_takes_effect_with_the_progr
     hazard = kept_text(out / "D", m, "formal_hazard_assessment:carpenter")
     assert "Prepared\nOctober 1, 2026, by Rhea Kowalczyk" in hazard
     assert "issued at revision 1 on 2026-10-01, effective 2026-09-01" in (out / "D" / "CHANGES.md").read_text()
+    register = kept_text(out / "D", m, "document_register")
+    assert "POL-001\nHealth and Safety Policy\n1\n1\n2026-10-01\n2026-09-01\n2027-09-01" in register
     assert m["edition"] == {"name": "2026 edition", "start": "2026-09-01", "review_due": "2027-09-01",
                             "issued_early": False, "program_effective": "2026-09-01"}
 

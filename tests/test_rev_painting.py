@@ -131,7 +131,7 @@ EMERGENCY_OWN = {
     "janitorial": set(),
     "landscaping": {"buried_utility", "power_line", "machine"},          # digging, skid steer near lines
     "office": set(),
-    "oilfield_services": {"h2s", "confined_space"},
+    "oilfield_services": {"h2s"},          # its starter tasks work outside tanks: H2S alone brings no confined space rescue
     "plumbing_hvac": {"h2s", "confined_space", "hot_work"},              # confined space rescue needs supplied air
     "residential_renovation": set(),
     "roofing": {"power_line"},

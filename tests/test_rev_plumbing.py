@@ -125,6 +125,7 @@ FOREIGN_CONTROLS = [
     "Welding helmet", "designated shop welding area", "Group lockout box", "on each machine",
     "lockout procedure for each machine", "never open panels or work on wiring", "Class E hard hat",
     "hydraulic lines", "pre-assemble trusses", "Confined space assessment required before welding",
+    "Drop zone below overhead work", "barricaded drop zones", "Toe boards, debris netting",
 ]
 # Controls a plumbing, gasfitting and HVAC company's workers do describe.
 TRADE_CONTROLS = [
@@ -216,3 +217,102 @@ def test_trade_law_and_documents_are_in_the_register_and_gaps(binder):
     assert "no refrigerant records" in gaps and "no trade certificates on file" in gaps
     codes = {f["code"] for f in binder["findings"]}
     assert "document-to-write" in codes and "law-to-verify" in codes
+
+
+# ---------------------------------------------------------------- risk ratings per task
+
+def test_critical_list_rates_the_task_not_the_worst_case_of_any_trade(binder):
+    """The hazard library rates manual handling for construction loads (12, Critical), which made a parts delivery
+    at the counter, a camera inspection and stocking the vans critical tasks. A library task may rate a hazard for
+    itself; a water heater carried down stairs stays critical."""
+    rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
+    critical = {r[1] for r in rows}
+    assert "Receive parts deliveries at the shop counter" not in critical
+    assert "Camera inspections and locating of sewer lines" not in critical
+    assert "Load and stock the service vans at the shop" not in critical
+    assert "Carry out old water heaters and furnaces and bring in new ones" in critical
+    jet = next(r for r in rows if r[1] == "Hydro-jet sewer and drain lines")
+    assert "pressurized systems" in jet[3] and "noise" not in jet[3]
+    crawl = next(r for r in rows if r[1] == "Work in crawlspaces and tight mechanical rooms")
+    assert "confined space" in crawl[3].lower() and "poor lighting" not in crawl[3]
+
+
+def test_a_task_rating_must_name_one_of_the_task_hazards(tmp_path, monkeypatch):
+    import shutil
+    from secor_docs import library as lib_module
+    copy = tmp_path / "data"
+    shutil.copytree(lib_module.data_dir(), copy)
+    path = copy / "tasks" / "plumbing_hvac.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      cold_stress: {severity: 3, probability: 2}" in text
+    path.write_text(text.replace("      cold_stress: {severity: 3, probability: 2}", "      noise: {severity: 3, probability: 2}"), encoding="utf-8")
+    monkeypatch.setattr(lib_module, "data_dir", lambda: copy)
+    with pytest.raises(Exception) as err:
+        lib_module.load_library.__wrapped__()
+    assert "task recover_charge_refrigerant: rating for 'noise', which is not one of the task's hazards" in str(err.value)
+
+
+def test_emergency_pages_fit_gas_appliance_and_crawlspace_work(binder):
+    plan = doc(binder, "ERP-02")
+    assert "shut the gas off at the meter only if it can be reached safely from outside" in plan
+    assert "If a carbon monoxide monitor alarms" in plan
+    assert "do not crawl in after them" in plan
+    # tank-entry rescue gear the company does not own
+    assert "retrieval line and winch or tripod" not in plan
+    assert "Tripod or davit" not in plan
+    assert "equipped with supplied-air breathing apparatus as the entry permit specifies" not in plan
+
+
+# ---------------------------------------------------------------- one procedure per task done the same way
+
+def test_positions_doing_the_same_task_share_one_procedure(binder):
+    """'Service furnaces and boilers' and the crawlspace task are done the same way by two positions; they were
+    printed as two identical procedures each (and three for driving)."""
+    sjps = sorted(binder["folder"].glob("SJP-*.docx"))
+    seen = {}
+    for path in sjps:
+        name = path.stem.split("Safe Job Procedure- ", 1)[1]
+        steps = tuple(tuple(r[1:3]) for r in step_rows(path))
+        assert (name, steps) not in seen or "Drive the service van" in name, f"{path.name} repeats {seen.get((name, steps))}"
+        seen[(name, steps)] = path.name
+    shared = doc(binder, "SJP-12")
+    assert "Workers in the positions of HVAC / Refrigeration Technician and Journeyman Plumber / Gasfitter" in shared
+    assert "priorities 13 and 14 on the critical task list" in shared
+    # the FLHA lists each procedure once, and tells the two driving procedures apart by position
+    flha = doc(binder, "FRM-010")
+    for path in sjps:
+        sjp = path.stem.split(" ", 1)[0]
+        assert flha.count(f"({sjp})") == 1, sjp
+    assert "Drive the service van to client sites (Drain Cleaning Technician) (SJP-01)" in flha
+    # the critical task list keeps one row per position, each pointing at the shared procedure
+    rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
+    furnace = [r for r in rows if r[1] == "Service furnaces and boilers"]
+    assert len(furnace) == 2 and {r[6] for r in furnace} == {"SJP-12"}
+
+
+def test_confined_space_code_of_practice_is_not_passed_by_the_safe_work_practice(binder):
+    """The crawlspace work refers workers to a confined space code of practice (OHS Code Part 5). The binder's
+    'Safe Work Practice: Confined space entry' is not that document and must not count as it; the binder
+    generates the code of practice itself."""
+    from secor_docs.consistency import consistency_data
+    titles = consistency_data()["referred_documents"]["confined_space"]["titles"]
+    assert not any(t in "safe work practice: confined space entry" for t in titles)
+    assert any(name.endswith("Confined Space Code of Practice") for name in binder["texts"])
+    missing = [f["message"] for f in binder["findings"] if f["code"] == "document-missing"]
+    assert not any("Confined Space Code of Practice" in m for m in missing), missing
+
+
+def test_certificates_match_their_course_by_whole_words(binder):
+    """'Supervisor Safety Leadership' matched the Lead Paint Awareness alias 'Lead' (inside 'Leadership'), so the
+    owner's certificate went unrecognised and the matrix showed a gap that is not there."""
+    from secor_docs.library import load_library
+    from secor_docs.obligations import match_course
+    library = load_library()
+    assert match_course("Supervisor Safety Leadership", library) == "supervisor_safety"
+    assert match_course("Lead Paint", library) == "lead_awareness"
+    assert match_course("Confined Spaces Entry", library) == "confined_space_entry"
+    rows = table_rows(next(binder["folder"].glob("REC-050*.docx")), "Person", "Training required")
+    supervisor = [r for r in rows if r[1].startswith("Supervisor Safety Leadership")]
+    assert supervisor, rows[:3]
+    owner = supervisor[0]   # the owner's rows come first; only he holds the course (completed 2025-02-12)
+    assert owner[2] == "2025-02-12" and owner[4] == "Current", owner

@@ -108,7 +108,8 @@ def test_every_critical_task_has_a_numbered_procedure(binder):
     chipper = doc(binder, "SJP-08")
     assert "Drag brush and feed the brush chipper" in chipper
     assert "Feed from the side of the chute" in chipper
-    assert "Chipper and Stump Grinder Operation" in chipper   # the task names the chipper: its course is needed
+    assert "Wood Chipper Operation" in chipper   # the task names the chipper: its course is needed
+    assert "Rayco tow-behind stump grinder" not in chipper   # nor another machine of the company
     rescue = docs(binder, "SJP-")
     assert "separate, sound tie-in point" in rescue
 
@@ -139,7 +140,7 @@ def test_register_has_the_law_tree_work_brings_in(binder):
 def test_training_comes_from_the_tasks(binder):
     ground = doc(binder, "HA-04")
     needs = ground.split("Training this position needs", 1)[1].split("\n", 2)[1]
-    assert "Chipper and Stump Grinder Operation" in needs
+    assert "Wood Chipper Operation" in needs and "Stump Grinder Operation" not in needs
     assert "Bloodborne" not in needs   # raking a client's yard is not sharps or sewage work
 
 
@@ -208,3 +209,38 @@ def test_emergency_numbers_are_listed_once(binder):
     numbers = [r.split(" | ")[1] for r in rows if r.split(" | ")[1][:1].isdigit()]
     assert numbers.count("911") == 1, rows
     assert numbers.count("1-800-242-3447") == 1, rows   # the profile repeats Alberta One-Call; printed once
+
+
+def test_law_to_check_names_only_this_companys_register_entries(binder):
+    notes = [w["message"] for w in warnings(binder) if w["code"] == "law-to-verify" and "legislation register" in w["message"]]
+    assert notes and all("Pesticide" not in n and "Commercial Vehicle" not in n for n in notes), notes
+    register = doc(binder, "POL-003")
+    count = int(notes[0].split(" legislation register entries")[0].split()[-1])
+    assert f"{count} paraphrased from a secondary source" in register
+
+
+def test_site_inspection_checks_tree_work(binder):
+    site = doc(binder, "INS-02")
+    for line in ("Climbers tied in from leaving the ground", "Drop zone under the tree", "Chipper feed control bar tested today",
+                 "Lowering device anchored at the base of the tree", "Stump grinder debris zone marked",
+                 "Aerial device's dielectric test current"):
+        assert line in site, line
+    for foreign in ("sharps container", "GFCI protection used for tools", "tagged with their rated capacity",
+                    "one designated signaller"):
+        assert foreign not in site, foreign
+
+
+def test_climbing_is_described_as_climbing(binder):
+    climber = doc(binder, "HA-02")
+    assert "Climbing and working in trees on a rope and saddle" in climber
+    bucket = doc(binder, "HA-03")
+    assert "Climbing and working in trees" not in bucket   # the bucket operator's falls are from the bucket
+
+
+def test_safe_work_practices_and_rules_speak_of_tree_work(binder):
+    text = docs(binder, "SWP-") + doc(binder, "POL-005")
+    for foreign in ("sharps container", "GFCI", "load chart", "cross-tie the layers", "attics, crawl spaces"):
+        assert foreign not in text, foreign
+    for own in ("Stay out of the drop zone under the tree", "never wrap it around a hand or your body",
+                "stay off and away from the truck, the chipper"):
+        assert own in text, own
