@@ -338,7 +338,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
-        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
+        keys = emergency_lines(em.training, scope) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
                  training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
@@ -348,8 +348,10 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def checklist_for(site) -> list[View]:
         site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
-        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
-        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+        here = obligations.site_tasks.get(site.name)                           # None: everyone works everywhere
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards) and (here is None or t.name in here)]
+                        for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys, here), hazard_tasks,
                                {hk: hazards[hk].name for hk in site_keys})
         return [v(area=a.area, items=list(a.items)) for a in areas]
 
@@ -378,7 +380,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster,
-            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used),
+                                                    obligations.site_tasks.get(site.name)))
                          for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,

@@ -189,7 +189,7 @@ class Emergency(Data):
     caused_by: CausedBy = CausedBy()        # at other sites, only a company whose work can cause it
     procedure: list[Line]
     equipment: list[Line] = []
-    training: list[str] = []
+    training: list[Line] = []               # training keys (text), each with the conditions it needs
     hazard_training: dict[str, list[str]] = {}   # training key -> hazards at the site that call for it as well
     drill: str
     drill_more: list[Line] = []             # drill parts that apply only where their conditions hold
@@ -422,8 +422,8 @@ def _check_references(lib: Library) -> None:
         need("training", e.training, lib.training, f"equipment {key}")
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
-        need("training", em.training, lib.training, f"emergency {key}")
-        lines = [*em.procedure, *em.equipment, *em.drill_more]
+        need("training", [t.text for t in em.training], lib.training, f"emergency {key}")
+        lines = [*em.procedure, *em.equipment, *em.drill_more, *em.training]
         need("hazard", em.caused_by.hazards + [h for ln in lines for h in ln.hazards], lib.hazards, f"emergency {key}")
         need("equipment kind", em.caused_by.equipment + [e for ln in lines for e in ln.equipment], lib.equipment, f"emergency {key}")
         need("industry", em.caused_by.industries + [i for ln in lines for i in ln.industries], lib.industries, f"emergency {key}")

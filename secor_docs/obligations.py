@@ -356,6 +356,17 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
+def site_tasks(profile: Profile, site, shifts: tuple[WorkShift, ...]) -> tuple[str, ...] | None:
+    """Names of the tasks done at a site: those of the positions of the people its shifts list; None when the
+    profile does not say who works there (then every task counts everywhere)."""
+    here = [s for s in shifts if s.site == site.name]
+    if not here or any(s.assumed for s in here):
+        return None
+    names = set(people_at(site.name, shifts))
+    positions = {p.position for p in profile.people if p.name in names}
+    return tuple(t.name for pos in profile.positions if pos.id in positions for t in pos.tasks)
+
+
 def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: Facts) -> tuple[str, ...]:
     """The hazards of the work done at a site. When the profile says who works there (`sites[].shifts`), the hazards
     of the tasks of those people's positions, so a shop's plan does not list the tank rescue its lease crew needs;
@@ -370,13 +381,14 @@ def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: F
 
 
 def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
-                     profile: Profile, hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+                     profile: Profile, hazard_keys: tuple[str, ...] | None = None,
+                     task_names: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The profile's own list for the site, else what the site kind and the work done there can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
         used = facts.hazards_used if hazard_keys is None else hazard_keys
-        scope = Scope.of(profile, site.kind, used)
+        scope = Scope.of(profile, site.kind, used, task_names)
         keys = emergencies_for_site(library, scope, [ek for hk in used for ek in hazards[hk].emergencies],
                                     facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
@@ -509,6 +521,7 @@ class Obligations:
     first_aid: tuple[FirstAidCoverage, ...]
     emergencies: dict[str, tuple[str, ...]]              # site -> emergency keys
     site_hazards: dict[str, tuple[str, ...]]             # site -> hazard keys of the work done there
+    site_tasks: dict[str, tuple[str, ...] | None]        # site -> task names done there (None: not stated)
     responders: dict[str, SiteResponders]                # site -> responders
     check_ins: tuple[CheckInPlan, ...]
 
@@ -531,12 +544,14 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
     at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name])
+    tasks_at = {site.name: site_tasks(profile, site, shifts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name],
+                                               tasks_at[site.name])
                    for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
-                       emergencies=emergencies, site_hazards=at_site, responders=resp,
+                       emergencies=emergencies, site_hazards=at_site, site_tasks=tasks_at, responders=resp,
                        check_ins=check_in_plans(profile, tasks))

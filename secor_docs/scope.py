@@ -24,9 +24,11 @@ class Scope:
     task_names: tuple[str, ...]
 
     @classmethod
-    def of(cls, profile, site_kind: str, hazards: Iterable[str]) -> "Scope":
+    def of(cls, profile, site_kind: str, hazards: Iterable[str], task_names: Iterable[str] | None = None) -> "Scope":
+        """`task_names`: the tasks done at the site when the profile says who works there; all tasks otherwise."""
+        names = tuple(task_names) if task_names is not None else tuple(t.name for pos in profile.positions for t in pos.tasks)
         return cls(profile.company.industry, site_kind, frozenset(e.kind for e in profile.equipment),
-                   frozenset(hazards), tuple(t.name for pos in profile.positions for t in pos.tasks))
+                   frozenset(hazards), names)
 
 
 def line_fits(line: Line, scope: Scope) -> bool:
