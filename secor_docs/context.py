@@ -20,7 +20,7 @@ from .site_checklist import site_checklist
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
-from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
+from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures, task_ppe
 from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
 from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
 from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
@@ -204,10 +204,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         stepped = {s.hazard for s in steps if s.hazard}
         # PPE the task library names for this task, each with its hazard; for hazards of the task the library task
         # does not cover (or without a library task), the PPE controls selected for the hazard.
-        covered = set(proc.hazards) if proc and proc.source == "library" else set()
-        ppe_rows = [v(item=item, hazard=hazards[hk].name, when=when) for item, hk, when in (proc.ppe if proc else ())
-                    if hk in hazards and any(x.key == hk for x in t.hazards)]
-        ppe_rows += [v(item=p, hazard=h.name, when="") for h in t.hazards if h.key not in covered for p in h.controls.ppe]
+        ppe_rows = [v(item=item, hazard=hazards[hk].name, when=when) for item, hk, when in task_ppe(t.hazards, proc)]
         plan = obligations.check_in_for(t.position_id, t.name)
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
                  hazards=task_hazards(t), critical=t.flagged_critical,

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from .assessment import AssessedTask, ResolvedHazard
+from .assessment import AssessedTask, ResolvedHazard, task_hazards
 from .controls import Setting
 from .emergency_plan import Scope, emergencies_for_site
+from .equipment_names import task_uses
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
+from .procedures import procedure_for, task_ppe
 
 EXPIRY_WARNING_DAYS = 60
 FIRST_AID_RANK = {"basic": 1, "intermediate": 2, "advanced": 3}
@@ -163,13 +165,20 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
     setting = setting or Setting.of(profile, library)
     reasons: dict[str, list[str]] = {}
+    worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
     for hk in task.hazards:
         lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
         keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
         for k in keys:
-            if k == "working_alone" and not task.working_alone:
-                continue
+            if (k == "working_alone" and not task.working_alone) or k in worn_courses:
+                continue   # PPE courses follow the PPE the task really needs (below)
             reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if worn_courses:   # e.g. fit testing exactly where the task's PPE is a tight-fitting respirator
+        own = task_hazards(profile, library, hazards, task)
+        for item, hk, _ in task_ppe(own, procedure_for(task, profile.company.industry, library)):
+            for k, course in worn_courses.items():
+                if course.worn_for(item):
+                    reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name} ({item[:1].lower()}{item[1:]})")
     if task.working_alone:
         reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
     for item in equipment_used(profile, task.name, library):
@@ -179,18 +188,12 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     return {k: why for k, why in reasons.items() if k not in covered}
 
 
-def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
-    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
-    purpose: a course is required only for a task that names the machine."""
-    name = task_name.lower()
-
-    def kind_named(kind: str) -> bool:
-        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
-        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
+def equipment_used(profile: Profile, task_name: str, library: Library) -> list:
+    """The company's equipment a task names: the item's own name or its kind's task words and other names ("skid
+    steer", "two-post", "chipper") as whole words in the task name. Conservative on purpose: a course is required only for a task that
+    names the machine, and a customer's vehicle being repaired is not the company's vehicle."""
     return [item for item in profile.equipment
-            if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
+            if item.kind in library.equipment and task_uses(task_name, item.name, item.kind, library.equipment[item.kind])]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
