@@ -155,9 +155,10 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
         return h
     picked = tuple(controls_for_task(profile, task, h.key, lib, setting))
     causes = tuple(i.text for i in lib.causes if fits(i, setting, [task.name]))
+    practice = tuple(i.text for i in lib.safe_work_practice if fits(i, setting, [task.name]))
     variant = variant_for(lib, setting, task.name)
     out = replace(h, picked=picked, causes=causes or h.causes, training=lib.training_for(setting, [task.name]),
-                  description=(variant.description if variant else None) or h.description,
+                  safe_work_practice=practice, description=(variant.description if variant else None) or h.description,
                   check=(variant.check if variant else None) or h.check)
     if rating is not None and matrix is not None:
         out = replace(out, initial=matrix.rate(rating.severity, rating.probability),
@@ -169,6 +170,13 @@ def _for_task(profile: Profile, library: Library, task, h: ResolvedHazard, setti
             out = replace(out, initial=matrix.rate(own.severity, own.probability),
                           residual=matrix.rate(own.residual.severity, own.residual.probability))
     return out
+
+
+def task_hazards(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard], task,
+                 setting: Setting | None = None) -> tuple[ResolvedHazard, ...]:
+    """A task's hazards as it meets them: the controls, causes, courses and rules that fit the task (ratings aside)."""
+    setting = setting or Setting.of(profile, library)
+    return tuple(_for_task(profile, library, task, hazards[k], setting) for k in task.hazards)
 
 
 def assess_tasks(profile: Profile, library: Library, hazards: dict[str, ResolvedHazard],

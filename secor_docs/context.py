@@ -20,7 +20,7 @@ from .site_checklist import site_checklist
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
-from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures
+from .procedures import DUE_DAYS as PROCEDURE_DUE_DAYS, PHASE_TITLES, procedures, task_ppe
 from .triggers import DUE_DAYS as DOCUMENT_DUE_DAYS, triggered
 from .obligations import EXPIRY_WARNING_DAYS  # noqa: F401 - revisions imports it from here
 from .obligations import (FirstAidCoverage, Obligations, TrainingState, TrainingStatus, derive_obligations,
@@ -204,10 +204,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         stepped = {s.hazard for s in steps if s.hazard}
         # PPE the task library names for this task, each with its hazard; for hazards of the task the library task
         # does not cover (or without a library task), the PPE controls selected for the hazard.
-        covered = set(proc.hazards) if proc and proc.source == "library" else set()
-        ppe_rows = [v(item=item, hazard=hazards[hk].name, when=when) for item, hk, when in (proc.ppe if proc else ())
-                    if hk in hazards and any(x.key == hk for x in t.hazards)]
-        ppe_rows += [v(item=p, hazard=h.name, when="") for h in t.hazards if h.key not in covered for p in h.controls.ppe]
+        ppe_rows = [v(item=item, hazard=hazards[hk].name, when=when) for item, hk, when in task_ppe(t.hazards, proc)]
         plan = obligations.check_in_for(t.position_id, t.name)
         return v(name=t.name, position_id=t.position_id, position_title=t.position_title,
                  hazards=task_hazards(t), critical=t.flagged_critical,
@@ -225,12 +222,30 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                  training=sorted({library.training[k].name for k in task_training(profile, library, hazards, profile_task[(t.position_id, t.name)])
                                   if k in library.training}),
                  people=[pv.listed_name for pv in roster if pv.position_id == t.position_id],
-                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}")
+                 priority=index, title=f"{t.name}", label=f"{t.name} ({t.position_title})", ident=f"{t.position_id}/{t.name}",
+                 positions=[t.position_title], priorities=[index], flha_key=f"{t.name}|{sjp or t.position_id}")
 
     task_views = [task_view(t, 0) for t in tasks]
     with_procedure = [t for t in critical if task_procedures.get((t.position_id, t.name)) is not None]
-    sjp_ids = {id(t): f"SJP-{n:02d}" for n, t in enumerate(with_procedure, start=1)}
+
+    def same_procedure(t: AssessedTask) -> tuple:
+        proc = task_procedures[(t.position_id, t.name)]
+        return (t.name.casefold(), proc.source, proc.library_key, tuple(s.text for s in proc.steps),
+                tuple(sorted(h.key for h in t.hazards)), t.working_alone)
+
+    # Positions that do the same task the same way (same name, steps, hazards and lone work) share one procedure.
+    groups: dict[tuple, list[AssessedTask]] = {}
+    for t in with_procedure:
+        groups.setdefault(same_procedure(t), []).append(t)
+    sjp_ids = {id(t): f"SJP-{n:02d}" for n, members in enumerate(groups.values(), start=1) for t in members}
     critical_views = [task_view(t, i, sjp_ids.get(id(t), "")) for i, t in enumerate(critical, start=1)]
+    procedure_views = [_shared_procedure([c for c in critical_views if c.sjp == sjp])
+                       for sjp in dict.fromkeys(c.sjp for c in critical_views if c.sjp)]
+    # a task name with two procedures (one for the lone worker, say) is told apart by its positions on the FLHA
+    repeated = {p.name for p in procedure_views if sum(q.name == p.name for q in procedure_views) > 1}
+    flha_names = {p.sjp: (p.label if p.name in repeated else p.name) for p in procedure_views}
+    for c in critical_views:
+        c.flha_name = flha_names.get(c.sjp, c.name)
 
     position_views = []
     for pos in profile.positions:
@@ -323,7 +338,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def emergency_view(key: str, scope: Scope) -> View:
         em = library.emergencies[key]
-        keys = list(em.training) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
+        keys = emergency_lines(em.training, scope) + [k for k, hks in em.hazard_training.items() if set(hks) & scope.hazards]
         return v(key=key, name=em.name, description=em.description, procedure=emergency_lines(em.procedure, scope),
                  equipment=emergency_lines(em.equipment, scope),
                  training=[library.training[k].name for k in dict.fromkeys(keys) if k in library.training],
@@ -333,8 +348,10 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
 
     def checklist_for(site) -> list[View]:
         site_keys = obligations.site_hazards.get(site.name, tuple(used_keys))   # the hazards of the work done there
-        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards)] for hk in site_keys}
-        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys), hazard_tasks,
+        here = obligations.site_tasks.get(site.name)                           # None: everyone works everywhere
+        hazard_tasks = {hk: [t.name for t in tasks if any(x.key == hk for x in t.hazards) and (here is None or t.name in here)]
+                        for hk in site_keys}
+        areas = site_checklist(checklists, Scope.of(profile, site.kind, site_keys, here), hazard_tasks,
                                {hk: hazards[hk].name for hk in site_keys})
         return [v(area=a.area, items=list(a.items)) for a in areas]
 
@@ -363,7 +380,8 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
             workers_per_shift=site.workers_per_shift,
             facility=v(name=fac.name, address=fac.address, phone=fac.phone or "911 for an ambulance", travel_minutes=fac.travel_minutes),
             distance_class=dist, muster_point=muster,
-            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used)))
+            emergencies=[emergency_view(k, Scope.of(profile, site.kind, obligations.site_hazards.get(site.name, facts.hazards_used),
+                                                    obligations.site_tasks.get(site.name)))
                          for k in obligations.emergencies[site.name]],
             checklist=checklist_for(site), responders=responders_for(site),
             first_aid=first_aid, first_aid_shifts=shift_views, shifts_assumed=not site.shifts,
@@ -477,6 +495,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
         "tasks": task_views,
         "critical_tasks": critical_views,
         "procedures": [c for c in critical_views if c.has_procedure],
+        "procedure_documents": procedure_views,
         "flha_hazards": [v(name=h.name, swp=f"SWP-{n:02d}") for n, h in enumerate(hazard_views.values(), start=1)
                          if h.key not in library.site_checklists.get("flha_skip_hazards", [])],
         "triggered": triggered_views,
@@ -501,7 +520,7 @@ def build_context(profile: Profile, facts: Facts, library: Library) -> Built:
                             current_as_of=library.first_aid.get("current_as_of", "")),
     }
     items = {"positions": position_views, "sites": site_views, "equipment": equipment_views,
-             "hazards": list(hazard_views.values()), "critical_tasks": [c for c in critical_views if c.has_procedure]}
+             "hazards": list(hazard_views.values()), "critical_tasks": procedure_views}
     return Built(context, items, tasks, hazards, matrix, obligations)
 
 
@@ -552,3 +571,17 @@ def _emergency_numbers(library, profile, facts) -> list:
         seen.add(digits)
         out.append(View(name=name, phone=phone, note=note))
     return out
+
+
+def _shared_procedure(members: list) -> View:
+    """One safe job procedure for the positions that do the same critical task the same way: the first position's
+    view, naming every position, priority and person."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    titles = [m.position_title for m in members]
+    checkers = list(dict.fromkeys(m.checked_by for m in members))
+    return View(**{**vars(first), "positions": titles, "position_title": "; ".join(titles),
+                   "priorities": [m.priority for m in members], "label": f"{first.name} ({'; '.join(titles)})",
+                   "people": list(dict.fromkeys(p for m in members for p in m.people)),
+                   "checked_by": checkers[0] if len(checkers) == 1 else "; ".join(checkers)})

@@ -3,9 +3,10 @@
 A library control (secor_docs/data/hazards/*.yaml) is either plain text, true for any trade, or a mapping that
 says where it applies: `industries`, `sites` (site kinds), `equipment` (equipment kinds) and `tasks` (words that
 start a word of the task name), `except_industries`, `except_tasks` and `except_equipment` (not there: not for this
-industry, not for a task with one of these words, not where the company has equipment of these kinds), and
-`crew: true` for controls that need two or more people. Every condition given must hold; within a condition any
-listed value is enough.
+industry, not for a task with one of these words, not where the company has equipment of these kinds), `uses` and
+`not_uses` (the task uses, or does not use, the company's equipment of these kinds: it names the item or one of its
+kind's task words), and `crew: true` for controls that need two or more people. Every condition given must hold;
+within a condition any listed value is enough.
 
 A task's names are its own name plus, when it uses a task library entry (`library_task` or a name match), that
 entry's name (not its aliases, whose words were chosen for matching names, not for picking controls): a task the
@@ -25,7 +26,8 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .findings import Finding, Severity
-from .library import Hazard, HazardVariant, Item, Library
+from .equipment_names import task_uses
+from .library import Hazard, HazardVariant, Item, Library, load_library
 from .model import Profile, Task
 
 LEVELS = ("elimination", "engineering", "administrative", "ppe")
@@ -41,6 +43,7 @@ class Setting:
     site_kinds: frozenset[str]
     equipment: frozenset[str]
     people: int = 2
+    items: tuple[tuple[str, str], ...] = ()   # (name, kind) of each equipment item, for `uses`
     # task name -> the name of the library task it uses, for matching item task words
     task_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
@@ -57,11 +60,17 @@ class Setting:
                         names[task.name] = (lt.name,)
         return cls(profile.company.industry, frozenset(s.kind for s in profile.sites),
                    frozenset(e.kind for e in profile.equipment), sum(1 for p in profile.people if p.end_date is None),
-                   names)
+                   items=tuple((e.name, e.kind) for e in profile.equipment), task_names=names)
 
     def names_of(self, task_name: str) -> list[str]:
         """The task's own name and the name of the library task it uses."""
         return [task_name, *self.task_names.get(task_name, ())]
+
+    def task_uses(self, task_name: str, kinds: Iterable[str]) -> bool:
+        """The task (by any of its names) names an item of one of these kinds, or its kind's task words."""
+        library = load_library()
+        return any(kind in kinds and kind in library.equipment and task_uses(n, name, kind, library.equipment[kind])
+                   for name, kind in self.items for n in self.names_of(task_name))
 
 
 @dataclass(frozen=True)
@@ -91,10 +100,15 @@ def fits(item: Item, setting: Setting, task_names: Iterable[str]) -> bool:
         return False
     if item.crew and setting.people < 2:
         return False
-    names = [n for t in task_names for n in setting.names_of(t)]
-    if item.except_tasks and _word_match(item.except_tasks, names):
-        return False
-    return not item.tasks or _word_match(item.tasks, names)
+    if not (item.tasks or item.except_tasks or item.uses or item.not_uses):
+        return True
+    # per task (its own name and its library task's name): the item fits when one task meets every task condition
+    task_names = list(task_names)
+    return any((not item.tasks or _word_match(item.tasks, setting.names_of(t)))
+               and not (item.except_tasks and _word_match(item.except_tasks, setting.names_of(t)))
+               and (not item.uses or setting.task_uses(t, item.uses))
+               and not (item.not_uses and setting.task_uses(t, item.not_uses))
+               for t in task_names)
 
 
 def variant_for(hazard: Hazard, setting: Setting, task_name: str) -> HazardVariant | None:
@@ -144,8 +158,8 @@ def controls_for_task(profile: Profile, task: Task, hazard_key: str, hazard: Haz
     out = []
     for level, item in all_controls(hazard):
         named_here = any(matches(r, hazard_key, item) for r in own)
-        if not (named_here or fits(item, setting, [task.name])):
-            continue
+        if not (named_here or (fits(item, setting, [task.name]) and not (item.crew and task.working_alone))):
+            continue   # a control that needs a second person does not fit a task done alone
         confirmed = accept or named_here or any(matches(r, hazard_key, item) for r in company_wide)
         out.append(PickedControl(control_id(hazard_key, item), level, item.text, confirmed))
     return out

@@ -43,6 +43,8 @@ class Item(Data):
     except_industries: list[str] = []  # not for these company.industry keys (another trade's wording would be untrue)
     except_tasks: list[str] = []  # not for a task with a word starting with one of these (e.g. shop-only wording on lease work)
     except_equipment: list[str] = []  # not where the company has equipment of these kinds
+    uses: list[str] = []         # the task uses the company's equipment of one of these kinds (names the item or kind)
+    not_uses: list[str] = []     # ...and uses none of these kinds (crane rigging is not for a vehicle on a hoist)
     crew: bool = False           # needs two or more people (rotation, buddy, second person): not for a one-person company
 
     @model_validator(mode="before")
@@ -55,7 +57,7 @@ class Item(Data):
     @property
     def general(self) -> bool:
         return not (self.industries or self.sites or self.equipment or self.tasks or self.except_industries
-                    or self.except_tasks or self.except_equipment or self.crew)
+                    or self.except_tasks or self.except_equipment or self.uses or self.not_uses or self.crew)
 
     @property
     def slug(self) -> str:
@@ -95,6 +97,8 @@ class HazardVariant(Data):
     except_industries: list[str] = []
     except_tasks: list[str] = []
     except_equipment: list[str] = []
+    uses: list[str] = []
+    not_uses: list[str] = []
     crew: bool = False
     description: str | None = None
     check: str | None = None
@@ -139,6 +143,12 @@ class EquipmentKind(Data):
     training: list[str] = []
     code_refs: list[str] = []
     records: str
+    # Words in an equipment item's name that say it is this kind ("two-post", "vehicle lift"); `validate` warns when a
+    # name has another kind's words and none of its own. Matched as whole words, ignoring case, hyphens and plural -s.
+    name_words: list[str] = []
+    # Words in a task name that mean the task uses the company's equipment of this kind (and needs its training);
+    # when empty, the kind key itself ("skid steer"). The item's own name always counts.
+    task_words: list[str] = []
 
 
 class Line(Data):
@@ -153,6 +163,7 @@ class Line(Data):
     industries: list[str] = []   # company.industry keys
     sites: list[Literal["office", "shop", "yard", "field", "client_site"]] = []  # the site is of one of these kinds
     tasks: list[str] = []        # a word in one of the company's task names starts with one of these
+    except_industries: list[str] = []   # not for these company.industry keys
     except_tasks: list[str] = [] # ...and that task has no word starting with one of these (tree work keeps no GFCI line)
 
     @model_validator(mode="before")
@@ -178,7 +189,7 @@ class Emergency(Data):
     caused_by: CausedBy = CausedBy()        # at other sites, only a company whose work can cause it
     procedure: list[Line]
     equipment: list[Line] = []
-    training: list[str] = []
+    training: list[Line] = []               # training keys (text), each with the conditions it needs
     hazard_training: dict[str, list[str]] = {}   # training key -> hazards at the site that call for it as well
     drill: str
     drill_more: list[Line] = []             # drill parts that apply only where their conditions hold
@@ -193,6 +204,14 @@ class Course(Data):
     legal: bool = False
     cite: str | None = None   # the section that requires it, for courses with legal: true
     covers: list[str] = []    # courses this one includes for the same task (not required again beside it)
+    # A course for the wearers of a PPE item: required exactly for the tasks whose PPE names one of `ppe_words` and
+    # none of `ppe_unless` (case ignored), whatever hazards list it.
+    ppe_words: list[str] = []
+    ppe_unless: list[str] = []
+
+    def worn_for(self, ppe_item: str) -> bool:
+        item = ppe_item.lower()
+        return any(w.lower() in item for w in self.ppe_words) and not any(w.lower() in item for w in self.ppe_unless)
 
 
 class IndustryTask(Data):
@@ -259,6 +278,7 @@ class TriggerWhen(Data):
     equipment: list[str] = []
     hazards: list[str] = []
     ppe_words: list[str] = []
+    ppe_unless: list[str] = []     # PPE items with one of these words do not count ("when the SDS calls for one")
     task_words: list[str] = []
     library_tasks: list[str] = []
 
@@ -390,7 +410,7 @@ def _check_references(lib: Library) -> None:
         for item in [*h.causes, *h.safe_work_practice, *h.training, *h.ratings, *(c for lv in ("elimination", "engineering", "administrative", "ppe") for c in getattr(h.controls, lv))]:
             need("industry", item.industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
             need("industry", item.except_industries, lib.industries, f"hazard {key} item '{item.text[:40]}'")
-            need("equipment kind", item.equipment + item.except_equipment, lib.equipment, f"hazard {key} item '{item.text[:40]}'")
+            need("equipment kind", [*item.equipment, *item.except_equipment, *item.uses, *item.not_uses], lib.equipment, f"hazard {key} item '{item.text[:40]}'")
         need("legislation reference", h.code_refs, refs, f"hazard {key}")
         need("training", [i.text for i in h.training], lib.training, f"hazard {key}")
         need("emergency", h.emergencies, lib.emergencies, f"hazard {key}")
@@ -402,8 +422,8 @@ def _check_references(lib: Library) -> None:
         need("training", e.training, lib.training, f"equipment {key}")
         need("hazard", e.hazards, lib.hazards, f"equipment {key}")
     for key, em in lib.emergencies.items():
-        need("training", em.training, lib.training, f"emergency {key}")
-        lines = [*em.procedure, *em.equipment, *em.drill_more]
+        need("training", [t.text for t in em.training], lib.training, f"emergency {key}")
+        lines = [*em.procedure, *em.equipment, *em.drill_more, *em.training]
         need("hazard", em.caused_by.hazards + [h for ln in lines for h in ln.hazards], lib.hazards, f"emergency {key}")
         need("equipment kind", em.caused_by.equipment + [e for ln in lines for e in ln.equipment], lib.equipment, f"emergency {key}")
         need("industry", em.caused_by.industries + [i for ln in lines for i in ln.industries], lib.industries, f"emergency {key}")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from .context import Built
 from .controls import Setting
+from .equipment_names import kind_mismatch
 from .facts import Facts
 from .obligations import TrainingState
 from .profile import LoadedProfile
@@ -81,5 +82,13 @@ def lint(loaded: LoadedProfile, facts: Facts, built: Built) -> list[str]:
                     expired = [s for s in statuses if s.state is TrainingState.EXPIRED]
                     what = "has expired for everyone holding it" if expired and len(expired) == len(statuses) else "is held by nobody who does it"
                     found.append(Warning_(("positions", i, "tasks", j, "hazards"), f"task '{task.name}' needs '{course.name}' training, which {what}"))
+    for i, item in enumerate(profile.equipment):
+        hint = kind_mismatch(item.name, item.kind, library)
+        if hint is not None:
+            given, likely = library.equipment[item.kind].name, library.equipment[hint.kind].name
+            found.append(Warning_(("equipment", i, "kind"),
+                                  f"'{item.name}' is entered as kind '{item.kind}' ({given}), but its name says "
+                                  f"'{hint.word}', which suggests kind '{hint.kind}' ({likely}); the checklist, training "
+                                  f"and law follow the kind, so change it if the name is right"))
     # Lone work against the company's rules (under 18, contact who works alone) is a finding: consistency.py.
     return [f"{s[:s.index(': ')]}: warning: {s[s.index(': ') + 2:]}" for s in (str(loaded.source.problem(w.path, w.message)) for w in found)]

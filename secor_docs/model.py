@@ -179,9 +179,12 @@ class Site(Strict):
 
 
 class EquipmentItem(Strict):
-    name: Name
-    kind: Key
-    preventive_maintenance: Text | None = None
+    name: Name = Field(description="The unit as the crew knows it (make, model, unit number).")
+    kind: Key = Field(description=(
+        "Equipment key (`secor-docs list equipment`): chooses the pre-use checklist, training and law. Repair shops: "
+        "`vehicle_hoist` (two-post, four-post or in-ground lift; not `forklift`), `tire_service`, `vehicle_jack`, "
+        "`parts_washer`, `battery_charger`, `ac_refrigerant_machine`. `validate` warns when the name suggests another kind."))
+    preventive_maintenance: Text | None = Field(None, description="The maintenance schedule; the kind's default otherwise.")
 
 
 class WorkingAlone(Strict):

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from .assessment import AssessedTask, ResolvedHazard
+from .assessment import AssessedTask, ResolvedHazard, task_hazards
 from .controls import Setting
 from .emergency_plan import Scope, emergencies_for_site
+from .equipment_names import task_uses
 from .facts import Facts, is_current
 from .library import Library
 from .model import Person, Profile
+from .procedures import procedure_for, task_ppe
 
 EXPIRY_WARNING_DAYS = 60
 FIRST_AID_RANK = {"basic": 1, "intermediate": 2, "advanced": 3}
@@ -106,14 +108,23 @@ class TrainingStatus:
         return self.state.ok
 
 
+def _contains_words(text: str, words: str) -> bool:
+    """`words` appear in `text` as whole words (a plural -s allowed): 'lead' is not in 'leadership'."""
+    return re.search(r"(?<![a-z0-9])" + re.escape(words) + r"(?:e?s)?(?![a-z0-9])", text) is not None
+
+
 def match_course(course_name: str, library: Library) -> str | None:
-    name = course_name.lower()
+    """The training key of a course name as written on a certificate: the course whose name or alias appears in it
+    (or it in them) as whole words, the longest such alias winning ('Supervisor Safety Leadership' is not lead
+    paint awareness)."""
+    name = course_name.lower().strip()
+    best, best_len = None, 0
     for key, course in library.training.items():
         for alias in [course.name, *course.aliases]:
-            a = alias.lower()
-            if a and (a in name or name in a):
-                return key
-    return None
+            a = alias.lower().strip()
+            if a and (_contains_words(name, a) or _contains_words(a, name)) and len(a) > best_len:
+                best, best_len = key, len(a)
+    return best
 
 
 def _basis(key: str, library: Library) -> tuple[Basis, str]:
@@ -154,13 +165,20 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     covers the general mobile equipment course for a forklift task) is left out, so nobody is sent to both."""
     setting = setting or Setting.of(profile, library)
     reasons: dict[str, list[str]] = {}
+    worn_courses = {k: c for k, c in library.training.items() if c.ppe_words}
     for hk in task.hazards:
         lib_hazard = None if hazards[hk].custom else library.hazards.get(hk)
         keys = lib_hazard.training_for(setting, [task.name]) if lib_hazard else hazards[hk].training
         for k in keys:
-            if k == "working_alone" and not task.working_alone:
-                continue
+            if (k == "working_alone" and not task.working_alone) or k in worn_courses:
+                continue   # PPE courses follow the PPE the task really needs (below)
             reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name}")
+    if worn_courses:   # e.g. fit testing exactly where the task's PPE is a tight-fitting respirator
+        own = task_hazards(profile, library, hazards, task)
+        for item, hk, _ in task_ppe(own, procedure_for(task, profile.company.industry, library)):
+            for k, course in worn_courses.items():
+                if course.worn_for(item):
+                    reasons.setdefault(k, []).append(f"{task.name}: {hazards[hk].name} ({item[:1].lower()}{item[1:]})")
     if task.working_alone:
         reasons.setdefault("working_alone", []).append(f"{task.name}: done alone")
     for item in equipment_used(profile, task.name, library):
@@ -170,18 +188,12 @@ def task_training(profile: Profile, library: Library, hazards: dict[str, Resolve
     return {k: why for k, why in reasons.items() if k not in covered}
 
 
-def equipment_used(profile: Profile, task_name: str, library: Library | None = None) -> list:
-    """The company's equipment a task names: its kind ("skid steer", "forklift", "chainsaw"), one of the kind's other
-    names in the library ("chipper", "bucket truck") or the item's own name appears in the task name. Conservative on
-    purpose: a course is required only for a task that names the machine."""
-    name = task_name.lower()
-
-    def kind_named(kind: str) -> bool:
-        words = library.equipment[kind].names if library is not None and kind in library.equipment else []
-        return any(re.search(r"(?<![a-z0-9])" + re.escape(w.lower()) + r"(?![a-z0-9])", name) for w in words)
+def equipment_used(profile: Profile, task_name: str, library: Library) -> list:
+    """The company's equipment a task names: the item's own name or its kind's task words and other names ("skid
+    steer", "two-post", "chipper") as whole words in the task name. Conservative on purpose: a course is required only for a task that
+    names the machine, and a customer's vehicle being repaired is not the company's vehicle."""
     return [item for item in profile.equipment
-            if item.kind.replace("_", " ") in name or item.name.lower() in name
-            or (item.kind.endswith("s") and item.kind[:-1].replace("_", " ") in name) or kind_named(item.kind)]
+            if item.kind in library.equipment and task_uses(task_name, item.name, item.kind, library.equipment[item.kind])]
 
 
 def role_keys(person: Person, facts: Facts) -> dict[str, str]:
@@ -344,6 +356,17 @@ def coverage(profile: Profile, shift: WorkShift, distance: str, library: Library
 # ---------------------------------------------------------------------------------------------------------------
 # Emergencies and responders per site (OHS Code s.116-117)
 
+def site_tasks(profile: Profile, site, shifts: tuple[WorkShift, ...]) -> tuple[str, ...] | None:
+    """Names of the tasks done at a site: those of the positions of the people its shifts list; None when the
+    profile does not say who works there (then every task counts everywhere)."""
+    here = [s for s in shifts if s.site == site.name]
+    if not here or any(s.assumed for s in here):
+        return None
+    names = set(people_at(site.name, shifts))
+    positions = {p.position for p in profile.people if p.name in names}
+    return tuple(t.name for pos in profile.positions if pos.id in positions for t in pos.tasks)
+
+
 def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: Facts) -> tuple[str, ...]:
     """The hazards of the work done at a site. When the profile says who works there (`sites[].shifts`), the hazards
     of the tasks of those people's positions, so a shop's plan does not list the tank rescue its lease crew needs;
@@ -358,13 +381,14 @@ def site_hazards(profile: Profile, site, shifts: tuple[WorkShift, ...], facts: F
 
 
 def site_emergencies(site, library: Library, hazards: dict[str, ResolvedHazard], facts: Facts,
-                     profile: Profile, hazard_keys: tuple[str, ...] | None = None) -> tuple[str, ...]:
+                     profile: Profile, hazard_keys: tuple[str, ...] | None = None,
+                     task_names: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The profile's own list for the site, else what the site kind and the work done there can cause."""
     if site.emergencies:
         keys = list(site.emergencies)
     else:
         used = facts.hazards_used if hazard_keys is None else hazard_keys
-        scope = Scope.of(profile, site.kind, used)
+        scope = Scope.of(profile, site.kind, used, task_names)
         keys = emergencies_for_site(library, scope, [ek for hk in used for ek in hazards[hk].emergencies],
                                     facts.working_alone)
     return tuple(k for k in keys if k in library.emergencies)
@@ -497,6 +521,7 @@ class Obligations:
     first_aid: tuple[FirstAidCoverage, ...]
     emergencies: dict[str, tuple[str, ...]]              # site -> emergency keys
     site_hazards: dict[str, tuple[str, ...]]             # site -> hazard keys of the work done there
+    site_tasks: dict[str, tuple[str, ...] | None]        # site -> task names done there (None: not stated)
     responders: dict[str, SiteResponders]                # site -> responders
     check_ins: tuple[CheckInPlan, ...]
 
@@ -519,12 +544,14 @@ def derive_obligations(profile: Profile, facts: Facts, library: Library, hazards
     distance = {s.name: s.distance_class for s in facts.sites}
     first_aid = tuple(coverage(profile, s, distance[s.site], library, as_of) for s in shifts)
     at_site = {site.name: site_hazards(profile, site, shifts, facts) for site in profile.sites}
-    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name])
+    tasks_at = {site.name: site_tasks(profile, site, shifts) for site in profile.sites}
+    emergencies = {site.name: site_emergencies(site, library, hazards, facts, profile, at_site[site.name],
+                                               tasks_at[site.name])
                    for site in profile.sites}
     resp = {site.name: responders(profile, site.name, shifts, emergencies[site.name], training, as_of)
             for site in profile.sites}
     return Obligations(as_of=as_of, eligibility=eligibility(facts), shifts=shifts,
                        shifts_assumed=any(s.assumed for s in shifts), training=training,
                        certificates=certificates(profile, library, as_of), first_aid=first_aid,
-                       emergencies=emergencies, site_hazards=at_site, responders=resp,
+                       emergencies=emergencies, site_hazards=at_site, site_tasks=tasks_at, responders=resp,
                        check_ins=check_in_plans(profile, tasks))

@@ -80,6 +80,15 @@ def procedure_for(task: Task, industry: str, library: Library) -> Procedure | No
     return _library_procedure(key, library.tasks[key]) if key else None
 
 
+def task_ppe(hazards, proc: Procedure | None) -> list[tuple[str, str, str]]:
+    """(item, hazard key, when) for one task: the PPE its library task names for the task's hazards, and for hazards
+    the library task does not cover (or without one) the PPE controls picked for the hazard."""
+    keys = {h.key for h in hazards}
+    covered = set(proc.hazards) if proc and proc.source == "library" else set()
+    rows = [(item, hk, when) for item, hk, when in (proc.ppe if proc else ()) if hk in keys]
+    return rows + [(p, h.key, "") for h in hazards if h.key not in covered for p in h.controls.ppe]
+
+
 def procedures(profile: Profile, library: Library) -> dict[tuple[str, str], Procedure | None]:
     """(position id, task name) -> procedure or None, for every task of the profile."""
     return {(pos.id, t.name): procedure_for(t, profile.company.industry, library)

@@ -42,7 +42,8 @@ def _reasons(trigger, profile: Profile, ppe_items: list[str], library_tasks: set
         found.append("tasks: " + "; ".join(word_tasks[:4]))
     if set(w.library_tasks) & library_tasks and not (hazard_tasks or word_tasks):
         found.append("tasks: " + "; ".join(sorted(library.tasks[k].name for k in set(w.library_tasks) & library_tasks)))
-    ppe = sorted({p for p in ppe_items if any(word in p.lower() for word in w.ppe_words)})
+    ppe = sorted({p for p in ppe_items if any(word in p.lower() for word in w.ppe_words)
+                  and not any(word.lower() in p.lower() for word in w.ppe_unless)})
     if ppe:
         found.append("PPE: " + "; ".join(ppe[:3]))
     return found

@@ -17,7 +17,8 @@ from docx_text import body_text as docx_text
 SLUG = "prairie-peak-roofing-ltd"
 GENERIC = ("Wording updated", "Updated to follow the profile", "templates or built-in data changed")
 # The documents whose job is to list people, and the three that list every document's revision.
-# Emergency response plans and drill records name the rescuers, first aid documents the first aiders.
+# Emergency response plans, drill records and the fall protection plan name the rescuers, first aid documents the
+# first aiders.
 LISTS_PEOPLE = {"roles_responsibilities", "position_task_inventory", "formal_hazard_assessment:roofer", "training_matrix",
                 "competency_verification", "acknowledgement_sheets", "orientation_checklist", "emergency_drill_record",
                 "first_aid_record", "emergency_response_plan:Shop and yard",

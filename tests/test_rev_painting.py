@@ -116,7 +116,7 @@ def test_painting_emergency_plan_has_no_foreign_emergency(binder):
 
 EMERGENCY_MARKERS = {
     "h2s": ["hydrogen sulfide", "breathing apparatus", "Windsock"],
-    "buried_utility": ["Gas line hit", "Utility Safety Partners"],
+    "buried_utility": ["Gas line hit", "Utility Safety Partners", "Ground Disturbance"],
     "power_line": ["Power line contact"],
     "confined_space": ["Confined space rescue", "retrieval line"],
     "machine": ["stays in the cab", "crane and hoist"],
@@ -146,7 +146,7 @@ def starter_emergency_text(industry: str, tmp_path: Path) -> str:
     path.write_text(starter_profile(Answers(industry=industry, effective_date=date(2026, 3, 1)), lib), encoding="utf-8")
     profile = load_profile(path, lib).profile
     ctx = build_context(profile, derive_facts(profile, lib, date(2026, 3, 2)), lib).context
-    return "\n".join([e.name + "\n" + "\n".join([*e.procedure, *e.equipment, e.drill])
+    return "\n".join([e.name + "\n" + "\n".join([*e.procedure, *e.equipment, *e.training, e.drill])
                       for s in ctx["sites"] for e in s.emergencies]
                      + [f"{c.name} {c.note}" for c in ctx["contacts"]])
 
@@ -250,3 +250,15 @@ def test_spray_rules_in_the_chemical_and_flammable_practices(binder):
     assert "organic vapour respirator on; stop and leave if you smell solvent" in doc(binder, "SWP-", "chemical")
     flammable = doc(binder, "SWP-", "Flammable")
     assert "shut off pilot lights" in flammable and "metal flush pail" in flammable
+
+
+def test_task_words_match_the_start_of_a_word_only():
+    from types import SimpleNamespace
+
+    from secor_docs.lint import _hazards_the_task_names_suggest
+
+    def warned(*names):
+        tasks = [SimpleNamespace(name=n, hazards=["manual_handling"]) for n in names]
+        return [w.message for w in _hazards_the_task_names_suggest(SimpleNamespace(positions=[SimpleNamespace(tasks=tasks)]))]
+    assert not warned("Load and unload trucks and move scrap", "Sand drywall patches", "Strip and refinish hard floors")
+    assert len(warned("Scrape loose paint from the trim", "Repaint the exterior")) == 2

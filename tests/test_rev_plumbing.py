@@ -261,3 +261,58 @@ def test_emergency_pages_fit_gas_appliance_and_crawlspace_work(binder):
     assert "retrieval line and winch or tripod" not in plan
     assert "Tripod or davit" not in plan
     assert "equipped with supplied-air breathing apparatus as the entry permit specifies" not in plan
+
+
+# ---------------------------------------------------------------- one procedure per task done the same way
+
+def test_positions_doing_the_same_task_share_one_procedure(binder):
+    """'Service furnaces and boilers' and the crawlspace task are done the same way by two positions; they were
+    printed as two identical procedures each (and three for driving)."""
+    sjps = sorted(binder["folder"].glob("SJP-*.docx"))
+    seen = {}
+    for path in sjps:
+        name = path.stem.split("Safe Job Procedure- ", 1)[1]
+        steps = tuple(tuple(r[1:3]) for r in step_rows(path))
+        assert (name, steps) not in seen or "Drive the service van" in name, f"{path.name} repeats {seen.get((name, steps))}"
+        seen[(name, steps)] = path.name
+    shared = doc(binder, "SJP-12")
+    assert "Workers in the positions of HVAC / Refrigeration Technician and Journeyman Plumber / Gasfitter" in shared
+    assert "priorities 13 and 14 on the critical task list" in shared
+    # the FLHA lists each procedure once, and tells the two driving procedures apart by position
+    flha = doc(binder, "FRM-010")
+    for path in sjps:
+        sjp = path.stem.split(" ", 1)[0]
+        assert flha.count(f"({sjp})") == 1, sjp
+    assert "Drive the service van to client sites (Drain Cleaning Technician) (SJP-01)" in flha
+    # the critical task list keeps one row per position, each pointing at the shared procedure
+    rows = table_rows(next(binder["folder"].glob("HAZ-002*.docx")), "Priority", "Critical task")
+    furnace = [r for r in rows if r[1] == "Service furnaces and boilers"]
+    assert len(furnace) == 2 and {r[6] for r in furnace} == {"SJP-12"}
+
+
+def test_confined_space_code_of_practice_is_not_passed_by_the_safe_work_practice(binder):
+    """The crawlspace work refers workers to a confined space code of practice (OHS Code Part 5). The binder's
+    'Safe Work Practice: Confined space entry' is not that document and must not count as it; the binder
+    generates the code of practice itself."""
+    from secor_docs.consistency import consistency_data
+    titles = consistency_data()["referred_documents"]["confined_space"]["titles"]
+    assert not any(t in "safe work practice: confined space entry" for t in titles)
+    assert any(name.endswith("Confined Space Code of Practice") for name in binder["texts"])
+    missing = [f["message"] for f in binder["findings"] if f["code"] == "document-missing"]
+    assert not any("Confined Space Code of Practice" in m for m in missing), missing
+
+
+def test_certificates_match_their_course_by_whole_words(binder):
+    """'Supervisor Safety Leadership' matched the Lead Paint Awareness alias 'Lead' (inside 'Leadership'), so the
+    owner's certificate went unrecognised and the matrix showed a gap that is not there."""
+    from secor_docs.library import load_library
+    from secor_docs.obligations import match_course
+    library = load_library()
+    assert match_course("Supervisor Safety Leadership", library) == "supervisor_safety"
+    assert match_course("Lead Paint", library) == "lead_awareness"
+    assert match_course("Confined Spaces Entry", library) == "confined_space_entry"
+    rows = table_rows(next(binder["folder"].glob("REC-050*.docx")), "Person", "Training required")
+    supervisor = [r for r in rows if r[1].startswith("Supervisor Safety Leadership")]
+    assert supervisor, rows[:3]
+    owner = supervisor[0]   # the owner's rows come first; only he holds the course (completed 2025-02-12)
+    assert owner[2] == "2025-02-12" and owner[4] == "Current", owner
