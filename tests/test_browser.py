@@ -90,6 +90,7 @@ def fill(driver, name: str, value: str) -> None:
 
 def press(driver, element) -> None:
     """Click like a user (scrolled into view, not under the sticky save bar) and wait for the next page."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -97,7 +98,13 @@ def press(driver, element) -> None:
     page = driver.find_element(By.TAG_NAME, "html")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    def gone(_driver) -> bool:
+        try:
+            return expected_conditions.staleness_of(page)(_driver)
+        except WebDriverException:  # chromium: "Node with given id does not belong to the document": the old page is gone
+            return True
+
+    WebDriverWait(driver, 30).until(gone)
 
 
 def message_for(driver, field: str) -> str:
