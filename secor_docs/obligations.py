@@ -401,6 +401,18 @@ class Duty:
     why_empty: str = ""         # plain reason when `names` is empty
 
 
+# Rescues a site's emergencies can need: emergency key, course that qualifies a rescuer, duty, what follows
+# "<worker> works at this site alone", the gap when nobody is trained, and how many trained people the rescue needs.
+RESCUE_DUTIES = (
+    ("fall_rescue", "fall_protection", "Fall rescue (suspended worker)", " and cannot rescue themselves",
+     "nobody at this site has current fall protection and rescue training", 1),
+    ("aerial_rescue", "aerial_rescue", "Aerial rescue (climber or bucket)", " and cannot rescue themselves",
+     "nobody at this site has current aerial rescue training", 1),
+    ("confined_space_rescue", "confined_space_entry", "Confined space attendant and rescue",
+     ", so nobody can attend the entry or start a rescue", "nobody at this site has current confined space training", 2),
+)
+
+
 @dataclass(frozen=True)
 class SiteResponders:
     site: str
@@ -426,38 +438,20 @@ def responders(profile: Profile, site_name: str, shifts: tuple[WorkShift, ...], 
     duties = [Duty("Evacuation lead and head count", tuple(leads[:2])),
               Duty("Calls 911 and meets emergency services", tuple(caller)),
               Duty("First aid", tuple(aiders), "nobody at this site holds a current first aid certificate")]
-    if "fall_rescue" in emergencies:
-        trained = [n for n in order if any(s.key == "fall_protection" and s.ok for s in training.get(n, ()))]
+    for key, course, duty, alone, untrained, needed in RESCUE_DUTIES:
+        if key not in emergencies:
+            continue
+        trained = [n for n in order if any(s.key == course and s.ok for s in training.get(n, ()))]
         if len(at_site) < 2:
-            duties.append(Duty("Fall rescue (suspended worker)", (),
-                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
+            duties.append(Duty(duty, (), f"{order[0] if order else 'the worker'} works at this site alone{alone}"))
         elif not trained:
-            duties.append(Duty("Fall rescue (suspended worker)", (), "nobody at this site has current fall protection and rescue training"))
-        else:
-            duties.append(Duty("Fall rescue (suspended worker)", tuple(trained)))
-    if "aerial_rescue" in emergencies:
-        trained = [n for n in order if any(s.key == "aerial_rescue" and s.ok for s in training.get(n, ()))]
-        if len(at_site) < 2:
-            duties.append(Duty("Aerial rescue (climber or bucket)", (),
-                               f"{order[0] if order else 'the worker'} works at this site alone and cannot rescue themselves"))
-        elif not trained:
-            duties.append(Duty("Aerial rescue (climber or bucket)", (), "nobody at this site has current aerial rescue training"))
-        else:
-            duties.append(Duty("Aerial rescue (climber or bucket)", tuple(trained)))
-    if "confined_space_rescue" in emergencies:
-        trained = [n for n in order if any(s.key == "confined_space_entry" and s.ok for s in training.get(n, ()))]
-        if len(at_site) < 2:
-            duties.append(Duty("Confined space attendant and rescue", (),
-                               f"{order[0] if order else 'the worker'} works at this site alone, so nobody can attend the entry or start a rescue"))
-        elif not trained:
-            duties.append(Duty("Confined space attendant and rescue", (), "nobody at this site has current confined space training"))
-        elif len(trained) < 2:
+            duties.append(Duty(duty, (), untrained))
+        elif len(trained) < needed:
             # the entrant and the tending worker outside both need the training: one trained person cannot do both
-            duties.append(Duty("Confined space attendant and rescue", (),
-                               f"only {trained[0]} at this site has current confined space training, and an entry needs "
-                               "a trained entrant and a trained tending worker outside the space"))
+            duties.append(Duty(duty, (), f"only {trained[0]} at this site has current confined space training, and an entry "
+                                         "needs a trained entrant and a trained tending worker outside the space"))
         else:
-            duties.append(Duty("Confined space attendant and rescue", tuple(trained)))
+            duties.append(Duty(duty, tuple(trained)))
     if "fire" in emergencies:
         duties.append(Duty("First response with fire extinguisher", tuple(supervisors or ([senior] if senior in at_site else order[:1]))))
     return SiteResponders(site_name, at_site, tuple(duties))
